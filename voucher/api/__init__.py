@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/docs")
+def docs():
+    return "docs"

@@ -1,0 +1,98 @@
+"""The one place roles are checked and queries are scoped to the actor's parish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_login import current_user
+
+from voucher.auth.models import Role, User
+from voucher.errors import Forbidden, NotFound
+from voucher.extensions import db, login_manager
+
+T = TypeVar("T")
+
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def actor() -> User | None:
+    """Who is acting: the bearer-token user on the API, the session user on the web."""
+    if is_api_request():
+        return g.get("api_user")
+    return current_user if current_user.is_authenticated else None
+
+
+def require_actor() -> User:
+    user = actor()
+    if user is None:
+        raise Unauthenticated()
+    return user
+
+
+class Unauthenticated(Exception):
+    """No logged-in user (web: redirect to login; API: 401)."""
+
+
+def role_required(*roles: Role) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Allow the view only to users with one of ``roles``."""
+    allowed = set(roles)
+
+    def decorate(view: Callable[..., T]) -> Callable[..., T]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            user = require_actor()
+            if user.role not in allowed:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def login_required_any(view: Callable[..., T]) -> Callable[..., T]:
+    """Any logged-in role."""
+    return role_required(*Role)(view)
+
+
+def parish_id() -> int:
+    """The acting user's parish; shopkeepers have none and never reach parish objects."""
+    user = require_actor()
+    if user.parish_id is None:
+        raise Forbidden()
+    return user.parish_id
+
+
+def shop_id() -> int:
+    user = require_actor()
+    if user.shop_id is None:
+        raise Forbidden()
+    return user.shop_id
+
+
+def get_scoped(model: type[T], object_id: Any) -> T:
+    """Load an object of the actor's parish; another parish's object is 404, not 403."""
+    obj = db.session.get(model, object_id) if _valid_id(object_id) else None
+    if obj is None or obj.parish_id != parish_id():  # type: ignore[attr-defined]
+        raise NotFound()
+    return obj
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and 0 < value < 2**63
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

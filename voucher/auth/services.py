@@ -1,0 +1,116 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from voucher.auth.models import ApiToken, Role, User
+from voucher.db import utcnow
+from voucher.errors import Duplicate, NotFound, ValidationFailed
+from voucher.parishes.models import Parish
+
+TOKEN_PREFIX = "vales_"
+MIN_PASSWORD = 10
+# A password check that always runs, so unknown e-mails take as long as wrong passwords.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    name: str = "",
+    parish: Parish | None = None,
+    shop_id: int | None = None,
+) -> User:
+    """Refuses a short password, a taken e-mail, and a role without its parish or shop."""
+    email = normalise_email(email)
+    errors = []
+    if "@" not in email or len(email) > 254:
+        errors.append(("email", "Escriba un correo válido."))
+    if len(password) < MIN_PASSWORD:
+        errors.append(
+            (
+                "password",
+                f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres.",
+            )
+        )
+    if role == Role.SHOPKEEPER and shop_id is None:
+        errors.append(("shop", "Un comerciante debe pertenecer a un comercio."))
+    if role != Role.SHOPKEEPER and parish is None:
+        errors.append(("parish", "Este perfil debe pertenecer a una parroquia."))
+    if errors:
+        raise ValidationFailed(errors)
+    existing = session.scalar(sa.select(User).where(User.email == email))
+    if existing is not None:
+        raise Duplicate("Ya existe un usuario con ese correo.", existing_id=existing.id)
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=generate_password_hash(password, method="scrypt"),
+        role=role,
+        parish_id=parish.id if parish is not None and role != Role.SHOPKEEPER else None,
+        shop_id=shop_id if role == Role.SHOPKEEPER else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Returns the row and the clear token, which is shown once and never stored."""
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=hash_token(clear), prefix=clear[:12], name=name)
+    session.add(token)
+    session.flush()
+    return token, clear
+
+
+def user_for_token(session: Session, clear: str) -> User | None:
+    token = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.user.active:
+        return None
+    now = utcnow()
+    # Record use at most once a minute: the token check stays a read on busy clients.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from voucher.audit.services import record
+from voucher.auth import services
+from voucher.auth.access import login_required_any, require_actor
+from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm
+from voucher.auth.models import ApiToken, Role
+from voucher.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+HOME_BY_ROLE = {
+    Role.ADMIN: "programs.index",
+    Role.STAFF: "families.index",
+    Role.TREASURER: "treasury.index",
+    Role.SHOPKEEPER: "shops.scan",
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_key() -> str:
+    email = services.normalise_email(request.form.get("email", ""))[:254]
+    return f"login:{request.remote_addr}:{email}"
+
+
+@bp.route("/")
+def root():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            record(db.session, "login", user=user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+        record(db.session, "login_failed", email=services.normalise_email(form.email.data))
+        db.session.commit()
+        flash(_("Correo o contraseña incorrectos."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required_any
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("Sesión cerrada."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required_any
+def profile():
+    user = require_actor()
+    token_form = TokenForm(prefix="token")
+    language_form = LanguageForm(prefix="lang", locale=user.locale or "es_CL")
+    new_token = None
+    if request.method == "POST" and request.form.get("action") == "token":
+        if token_form.validate_on_submit():
+            _row, new_token = services.create_token(db.session, user, token_form.name.data)
+            record(db.session, "token_created", user=user, name=token_form.name.data)
+            db.session.commit()
+    elif request.method == "POST" and request.form.get("action") == "language":
+        if language_form.validate_on_submit():
+            user.locale = language_form.locale.data
+            db.session.commit()
+            session.pop("lang", None)
+            return redirect(url_for("auth.profile"))
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "auth/profile.html",
+        token_form=token_form,
+        language_form=language_form,
+        tokens=tokens,
+        new_token=new_token,
+        revoke_form=EmptyForm(),
+    )
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required_any
+def revoke_token(token_id: int):
+    user = require_actor()
+    if EmptyForm().validate_on_submit():
+        services.revoke_token(db.session, user, token_id)
+        record(db.session, "token_revoked", user=user, token_id=token_id)
+        db.session.commit()
+        flash(_("Token revocado."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/users")
+def users():
+    return "users"

@@ -1,0 +1,36 @@
+"""Dates and times as people in Chile read them, in the parish time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "America/Santiago"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_local(moment: datetime, tz: str = DEFAULT_TZ) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def local_today(tz: str = DEFAULT_TZ) -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def format_date(day: date | None) -> str:
+    """date(2026, 12, 31) -> '31-12-2026'."""
+    return day.strftime("%d-%m-%Y") if day else ""
+
+
+def format_datetime(moment: datetime | None, tz: str = DEFAULT_TZ) -> str:
+    """A UTC moment shown as '31-12-2026 11:42' in the parish time zone."""
+    return to_local(moment, tz).strftime("%d-%m-%Y %H:%M") if moment else ""
+
+
+def format_time(moment: datetime | None, tz: str = DEFAULT_TZ) -> str:
+    return to_local(moment, tz).strftime("%H:%M") if moment else ""

@@ -1,0 +1,44 @@
+"""Spanish (Chile) first, English second; money and dates formatted one way everywhere."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from voucher import dates, money
+from voucher.extensions import babel
+
+SUPPORTED = ("es_CL", "en")
+
+
+def select_locale() -> str:
+    requested = request.args.get("lang")
+    if requested:
+        requested = "es_CL" if requested.startswith("es") else requested
+        if requested in SUPPORTED:
+            session["lang"] = requested
+            return requested
+    if session.get("lang") in SUPPORTED:
+        return session["lang"]
+    user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
+    if user is not None and user.locale in SUPPORTED:
+        return user.locale
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["es", "en"])
+        return "en" if best == "en" else "es_CL"
+    return "es_CL"
+
+
+def parish_timezone() -> str:
+    user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
+    parish = getattr(user, "parish", None)
+    return parish.timezone if parish is not None else dates.DEFAULT_TZ
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=parish_timezone)
+    app.jinja_env.filters["clp"] = money.format_clp
+    app.jinja_env.filters["number"] = money.format_number
+    app.jinja_env.filters["date"] = dates.format_date
+    app.jinja_env.filters["datetime"] = lambda m: dates.format_datetime(m, parish_timezone())
+    app.jinja_env.filters["time"] = lambda m: dates.format_time(m, parish_timezone())

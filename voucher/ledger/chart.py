@@ -1,0 +1,92 @@
+"""The chart of accounts of a parish (see domain.md, "Accounting")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from voucher.ledger.models import Account, AccountType, LedgerHead
+from voucher.ledger.posting import GENESIS_HASH
+
+BANK = "bank"
+VOUCHERS = "vouchers"
+
+
+def fund_code(program_id: int) -> str:
+    return f"fund:{program_id}"
+
+
+def payable_code(shop_id: int) -> str:
+    return f"payable:{shop_id}"
+
+
+def ensure_account(
+    session: Session,
+    parish_id: int,
+    code: str,
+    name: str,
+    type_: AccountType,
+    *,
+    program_id: int | None = None,
+    shop_id: int | None = None,
+) -> int:
+    account_id = session.scalar(
+        sa.select(Account.id).where(Account.parish_id == parish_id, Account.code == code)
+    )
+    if account_id is not None:
+        return account_id
+    account = Account(
+        parish_id=parish_id,
+        code=code,
+        name=name,
+        type=type_,
+        program_id=program_id,
+        shop_id=shop_id,
+        debits_posted=0,
+        credits_posted=0,
+    )
+    session.add(account)
+    session.flush()
+    return account.id
+
+
+def open_parish_books(session: Session, parish_id: int) -> None:
+    """Accounts and chain tip every parish starts with."""
+    ensure_account(session, parish_id, BANK, "Banco", AccountType.ASSET)
+    ensure_account(session, parish_id, VOUCHERS, "Vales en circulación", AccountType.LIABILITY)
+    if session.get(LedgerHead, parish_id) is None:
+        session.add(LedgerHead(parish_id=parish_id, seq=0, hash=GENESIS_HASH))
+        session.flush()
+
+
+def open_fund_account(session: Session, parish_id: int, program_id: int, name: str) -> int:
+    return ensure_account(
+        session,
+        parish_id,
+        fund_code(program_id),
+        f"Fondo {name}",
+        AccountType.EQUITY,
+        program_id=program_id,
+    )
+
+
+def open_payable_account(session: Session, parish_id: int, shop_id: int, name: str) -> int:
+    return ensure_account(
+        session,
+        parish_id,
+        payable_code(shop_id),
+        f"Por pagar a {name}",
+        AccountType.LIABILITY,
+        shop_id=shop_id,
+    )
+
+
+def account_id(session: Session, parish_id: int, code: str) -> int:
+    found = session.scalar(
+        sa.select(Account.id).where(Account.parish_id == parish_id, Account.code == code)
+    )
+    if found is None:
+        from voucher.ledger.errors import UnknownAccount
+
+        raise UnknownAccount()
+    return found

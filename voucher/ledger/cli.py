@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from voucher.extensions import db
+from voucher.ledger.verify import triggers_present, verify_parish
+from voucher.money import format_clp
+from voucher.parishes.models import Parish
+
+ledger_cli = AppGroup("ledger", help="The books: verify, export.")
+
+
+def _parishes(slug: str | None) -> list[Parish]:
+    query = sa.select(Parish).order_by(Parish.slug)
+    if slug:
+        query = query.where(Parish.slug == slug)
+    parishes = list(db.session.scalars(query))
+    if slug and not parishes:
+        raise click.ClickException(f"No parish with slug {slug!r}.")
+    return parishes
+
+
+@ledger_cli.command("verify")
+@click.option("--parish", "slug", help="Only this parish.")
+def verify(slug: str | None) -> None:
+    """Recompute every ledger invariant; exits non-zero on any failure."""
+    failed = False
+    missing = triggers_present(db.session)
+    if missing:
+        failed = True
+        click.echo(f"FAIL immutability triggers missing: {', '.join(missing)}")
+    for parish in _parishes(slug):
+        report = verify_parish(db.session, parish)
+        s = report.summary
+        if report.ok:
+            click.echo(
+                f"OK   {parish.slug}: {s['entries']} entries, {s['transfers']} transfers, "
+                f"{s['vouchers']} vouchers; debits = credits = {format_clp(s['total_debits'])}; "
+                f"outstanding {format_clp(s['outstanding'])}; bank {format_clp(s['bank'])}"
+            )
+        else:
+            failed = True
+            for failure in report.failures:
+                click.echo(f"FAIL {parish.slug}: {failure}")
+    db.session.rollback()
+    if failed:
+        sys.exit(1)
+    click.echo("Ledger verified.")

@@ -1,0 +1,278 @@
+"""Each business event as exactly one ledger entry (domain.md, "Accounting")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from voucher.errors import Conflict
+from voucher.ledger import chart
+from voucher.ledger.models import Entry, EntryKind
+from voucher.ledger.posting import (
+    EntryDraft,
+    Leg,
+    _expire_cached,
+    entry_legs,
+    post_entries,
+    post_entry,
+    reversal_legs,
+)
+from voucher.programs.models import Program
+
+
+class InsufficientFund(Conflict):
+    reason = "insufficient_fund"
+    message = _l(
+        "El fondo del programa no alcanza: hay %(available)s disponibles y se necesitan %(needed)s."
+    )
+
+
+def _fund_id(session: Session, parish_id: int, program_id: int) -> int:
+    return chart.account_id(session, parish_id, chart.fund_code(program_id))
+
+
+def _change_fund(session: Session, program_id: int, delta: int) -> None:
+    """Move a program's available fund; a withdrawal happens only if it is covered,
+    checked by the database in one conditional UPDATE (never read-then-write)."""
+    stmt = sa.update(Program).where(Program.id == program_id)
+    if delta < 0:
+        stmt = stmt.where(Program.fund_available >= -delta)
+    result = session.execute(
+        stmt.values(fund_available=Program.fund_available + delta).execution_options(
+            synchronize_session=False
+        )
+    )
+    _expire_cached(session, Program, [program_id])
+    if result.rowcount != 1:
+        available = session.scalar(
+            sa.select(Program.fund_available).where(Program.id == program_id)
+        )
+        from voucher.money import format_clp
+
+        raise InsufficientFund(available=format_clp(available or 0), needed=format_clp(-delta))
+
+
+def fund_received(
+    session: Session,
+    *,
+    parish_id: int,
+    program_id: int,
+    fund_id: int,
+    amount: int,
+    received_on: date,
+    user_id: int | None,
+    memo: str = "",
+) -> int:
+    legs = [
+        Leg(
+            chart.account_id(session, parish_id, chart.BANK),
+            _fund_id(session, parish_id, program_id),
+            amount,
+        )
+    ]
+    entry = post_entry(
+        session,
+        EntryDraft(
+            parish_id,
+            EntryKind.FUND_RECEIVED,
+            legs,
+            effective_date=received_on,
+            memo=memo,
+            user_id=user_id,
+            fund_id=fund_id,
+        ),
+    )
+    _change_fund(session, program_id, amount)
+    return entry
+
+
+def reserve_fund(session: Session, program_id: int, total: int) -> None:
+    """Take ``total`` from the program's available fund or refuse with InsufficientFund."""
+    _change_fund(session, program_id, -total)
+
+
+def vouchers_issued(
+    session: Session,
+    *,
+    parish_id: int,
+    program_id: int,
+    vouchers: Sequence[tuple[int, int, str]],
+    user_id: int | None,
+) -> list[int]:
+    """Post one entry per issued voucher ``(voucher_id, amount, serial)``.
+
+    The caller has already reserved the total with ``reserve_fund`` in the same
+    transaction, so the fund cannot be overdrawn by a concurrent issuance.
+    """
+    fund = _fund_id(session, parish_id, program_id)
+    outstanding = chart.account_id(session, parish_id, chart.VOUCHERS)
+    return post_entries(
+        session,
+        [
+            EntryDraft(
+                parish_id,
+                EntryKind.VOUCHER_ISSUED,
+                [Leg(fund, outstanding, amount)],
+                memo=f"Vale {serial}",
+                user_id=user_id,
+                voucher_id=voucher_id,
+            )
+            for voucher_id, amount, serial in vouchers
+        ],
+    )
+
+
+def voucher_closed(
+    session: Session,
+    *,
+    parish_id: int,
+    program_id: int,
+    voucher_id: int,
+    serial: str,
+    amount: int,
+    expired: bool,
+    user_id: int | None,
+) -> int:
+    """Return a voucher's unused value to its program fund (expiry or cancellation)."""
+    legs = [
+        Leg(
+            chart.account_id(session, parish_id, chart.VOUCHERS),
+            _fund_id(session, parish_id, program_id),
+            amount,
+        )
+    ]
+    kind = EntryKind.VOUCHER_EXPIRED if expired else EntryKind.VOUCHER_CANCELLED
+    entry = post_entry(
+        session,
+        EntryDraft(
+            parish_id,
+            kind,
+            legs,
+            memo=f"Vale {serial}",
+            user_id=user_id,
+            voucher_id=voucher_id,
+        ),
+    )
+    _change_fund(session, program_id, amount)
+    return entry
+
+
+def redemption(
+    session: Session,
+    *,
+    parish_id: int,
+    shop_id: int,
+    shop_name: str,
+    redemption_id: int,
+    voucher_id: int,
+    amount: int,
+    serial: str,
+    user_id: int | None,
+) -> int:
+    payable = chart.open_payable_account(session, parish_id, shop_id, shop_name)
+    legs = [Leg(chart.account_id(session, parish_id, chart.VOUCHERS), payable, amount)]
+    return post_entry(
+        session,
+        EntryDraft(
+            parish_id,
+            EntryKind.REDEMPTION,
+            legs,
+            memo=f"Canje {redemption_id:06d} vale {serial}",
+            user_id=user_id,
+            voucher_id=voucher_id,
+            redemption_id=redemption_id,
+        ),
+    )
+
+
+def _reverse(
+    session: Session,
+    original: Entry,
+    kind: EntryKind,
+    user_id: int | None,
+    memo: str,
+    **links: int | None,
+) -> int:
+    return post_entry(
+        session,
+        EntryDraft(
+            original.parish_id,
+            kind,
+            reversal_legs(entry_legs(session, original.id)),
+            memo=memo,
+            user_id=user_id,
+            reverses_id=original.id,
+            **links,
+        ),
+    )
+
+
+def redemption_voided(session: Session, *, redemption_id: int, user_id: int | None) -> int:
+    """The exact mirror of the redemption's own entry."""
+    original = session.scalars(
+        sa.select(Entry).where(
+            Entry.redemption_id == redemption_id, Entry.kind == EntryKind.REDEMPTION
+        )
+    ).one()
+    return _reverse(
+        session,
+        original,
+        EntryKind.REDEMPTION_VOID,
+        user_id,
+        f"Anulación canje {redemption_id:06d}",
+        redemption_id=redemption_id,
+        voucher_id=original.voucher_id,
+    )
+
+
+def settlement_paid(
+    session: Session,
+    *,
+    parish_id: int,
+    shop_id: int,
+    shop_name: str,
+    settlement_id: int,
+    amount: int,
+    user_id: int | None,
+    memo: str = "",
+) -> int:
+    legs = [
+        Leg(
+            chart.open_payable_account(session, parish_id, shop_id, shop_name),
+            chart.account_id(session, parish_id, chart.BANK),
+            amount,
+        )
+    ]
+    return post_entry(
+        session,
+        EntryDraft(
+            parish_id,
+            EntryKind.SETTLEMENT,
+            legs,
+            memo=memo,
+            user_id=user_id,
+            settlement_id=settlement_id,
+        ),
+    )
+
+
+def settlement_reversed(
+    session: Session, *, settlement_id: int, user_id: int | None, memo: str = ""
+) -> int:
+    original = session.scalars(
+        sa.select(Entry).where(
+            Entry.settlement_id == settlement_id, Entry.kind == EntryKind.SETTLEMENT
+        )
+    ).one()
+    return _reverse(
+        session,
+        original,
+        EntryKind.SETTLEMENT_REVERSAL,
+        user_id,
+        memo,
+        settlement_id=settlement_id,
+    )

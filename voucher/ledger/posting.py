@@ -1,0 +1,300 @@
+"""Posting: the only way money enters the books. Pure rules at the top (no database),
+then the writer that posts whole entries atomically in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from voucher.dates import local_today
+from voucher.ledger.errors import (
+    AlreadyReversed,
+    ClosedAccount,
+    EmptyEntry,
+    ForeignAccount,
+    ImmutableLedger,
+    InvalidAmount,
+    PeriodClosed,
+    SameAccount,
+    UnknownAccount,
+)
+from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
+from voucher.parishes.models import PeriodLock
+
+MAX_TRANSFER = 10**12
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One transfer: ``amount`` pesos from the credit account to the debit account."""
+
+    debit: int
+    credit: int
+    amount: int
+
+
+@dataclass
+class EntryDraft:
+    parish_id: int
+    kind: EntryKind
+    legs: Sequence[Leg]
+    effective_date: date | None = None
+    memo: str = ""
+    user_id: int | None = None
+    voucher_id: int | None = None
+    redemption_id: int | None = None
+    fund_id: int | None = None
+    settlement_id: int | None = None
+    reverses_id: int | None = None
+    idempotency_key: str | None = None
+    links: dict = field(default_factory=dict)
+
+
+def check_legs(legs: Sequence[Leg]) -> None:
+    """Refuses an empty entry, a non-integer/zero/negative/huge amount, or a leg
+    whose debit and credit are the same account."""
+    if not legs:
+        raise EmptyEntry()
+    for leg in legs:
+        amount = leg.amount
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidAmount()
+        if amount <= 0 or amount > MAX_TRANSFER:
+            raise InvalidAmount()
+        if leg.debit == leg.credit:
+            raise SameAccount()
+
+
+def entry_hash(prev_hash: str, fields: dict, legs: Sequence[Leg]) -> str:
+    """SHA-256 over the entry's content and the previous entry's hash."""
+    parts = [
+        prev_hash,
+        str(fields["parish_id"]),
+        str(fields["seq"]),
+        str(fields["kind"]),
+        fields["effective_date"].isoformat(),
+        fields["memo"],
+        *(
+            str(fields.get(k) or "")
+            for k in (
+                "voucher_id",
+                "redemption_id",
+                "fund_id",
+                "settlement_id",
+                "reverses_id",
+                "idempotency_key",
+            )
+        ),
+        ";".join(f"{leg.debit}>{leg.credit}:{leg.amount}" for leg in legs),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def post_entry(session: Session, draft: EntryDraft) -> int:
+    """Post one entry; returns its id (the existing one when the idempotency key
+    was already posted)."""
+    return post_entries(session, [draft])[0]
+
+
+def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
+    """Post entries of one parish in order, atomically in the caller's transaction.
+
+    Refuses (raises, writes nothing) entries with bad legs, accounts that are
+    missing, closed or of another parish, a date inside a closed period, and a
+    second reversal of the same entry.
+    """
+    if not drafts:
+        return []
+    parish_ids = {d.parish_id for d in drafts}
+    if len(parish_ids) != 1:
+        raise ForeignAccount()
+    parish_id = parish_ids.pop()
+    today = local_today()
+    for draft in drafts:
+        check_legs(draft.legs)
+        if draft.effective_date is None:
+            draft.effective_date = today
+
+    existing = _existing_idempotent(session, drafts)
+    pending = [d for d in drafts if d.idempotency_key not in existing]
+    if not pending:
+        return [existing[d.idempotency_key] for d in drafts]
+
+    _check_accounts(session, parish_id, pending)
+    _check_period(session, parish_id, pending)
+    _check_reversals(session, parish_id, pending)
+
+    seq, prev_hash = _lock_head(session, parish_id)
+    rows = []
+    for draft in pending:
+        seq += 1
+        fields = {
+            "parish_id": parish_id,
+            "seq": seq,
+            "kind": EntryKind(draft.kind).value,
+            "effective_date": draft.effective_date,
+            "memo": (draft.memo or "")[:300],
+            "user_id": draft.user_id,
+            "voucher_id": draft.voucher_id,
+            "redemption_id": draft.redemption_id,
+            "fund_id": draft.fund_id,
+            "settlement_id": draft.settlement_id,
+            "reverses_id": draft.reverses_id,
+            "idempotency_key": draft.idempotency_key,
+        }
+        fields["prev_hash"] = prev_hash
+        fields["hash"] = prev_hash = entry_hash(prev_hash, fields, draft.legs)
+        rows.append(fields)
+
+    ids = (
+        session.execute(sa.insert(Entry).returning(Entry.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    transfers = []
+    debits: dict[int, int] = defaultdict(int)
+    credits: dict[int, int] = defaultdict(int)
+    for entry_id, draft in zip(ids, pending, strict=True):
+        for leg in draft.legs:
+            transfers.append(
+                {
+                    "entry_id": entry_id,
+                    "parish_id": parish_id,
+                    "debit_account_id": leg.debit,
+                    "credit_account_id": leg.credit,
+                    "amount": leg.amount,
+                    "effective_date": draft.effective_date,
+                }
+            )
+            debits[leg.debit] += leg.amount
+            credits[leg.credit] += leg.amount
+    session.execute(sa.insert(Transfer), transfers)
+    # Accounts in id order, so two transactions never wait on each other crosswise.
+    for account_id in sorted(set(debits) | set(credits)):
+        session.execute(
+            sa.update(Account)
+            .where(Account.id == account_id)
+            .values(
+                debits_posted=Account.debits_posted + debits.get(account_id, 0),
+                credits_posted=Account.credits_posted + credits.get(account_id, 0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        sa.update(LedgerHead)
+        .where(LedgerHead.parish_id == parish_id)
+        .values(seq=seq, hash=prev_hash)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_cached(session, Account, debits.keys() | credits.keys())
+    _expire_cached(session, LedgerHead, [parish_id])
+    new_ids = iter(ids)
+    return [
+        existing[d.idempotency_key] if d.idempotency_key in existing else next(new_ids)
+        for d in drafts
+    ]
+
+
+def _expire_cached(session: Session, model: type, ids) -> None:
+    """Rows changed with Core UPDATEs: drop any stale copy the session holds."""
+    for object_id in ids:
+        obj = session.identity_map.get(identity_key(model, object_id))
+        if obj is not None:
+            session.expire(obj)
+
+
+def _existing_idempotent(session: Session, drafts: Sequence[EntryDraft]) -> dict[str, int]:
+    keys = [d.idempotency_key for d in drafts if d.idempotency_key]
+    if not keys:
+        return {}
+    rows = session.execute(
+        sa.select(Entry.idempotency_key, Entry.id).where(Entry.idempotency_key.in_(keys))
+    ).all()
+    return {key: entry_id for key, entry_id in rows}
+
+
+def _check_accounts(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
+    wanted = {a for d in drafts for leg in d.legs for a in (leg.debit, leg.credit)}
+    found = {
+        row.id: row
+        for row in session.execute(
+            sa.select(Account.id, Account.parish_id, Account.closed).where(Account.id.in_(wanted))
+        )
+    }
+    for account_id in wanted:
+        row = found.get(account_id)
+        if row is None:
+            raise UnknownAccount()
+        if row.parish_id != parish_id:
+            raise ForeignAccount()
+        if row.closed:
+            raise ClosedAccount()
+
+
+def _check_period(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
+    closed_through = session.scalar(
+        sa.select(sa.func.max(PeriodLock.closed_through)).where(PeriodLock.parish_id == parish_id)
+    )
+    if closed_through is not None and any(d.effective_date <= closed_through for d in drafts):
+        raise PeriodClosed()
+
+
+def _check_reversals(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
+    targets = [d.reverses_id for d in drafts if d.reverses_id is not None]
+    if not targets:
+        return
+    if len(set(targets)) != len(targets):
+        raise AlreadyReversed()
+    originals = session.execute(
+        sa.select(Entry.id, Entry.parish_id).where(Entry.id.in_(targets))
+    ).all()
+    if len(originals) != len(targets) or any(p != parish_id for _, p in originals):
+        raise ForeignAccount()
+    already = session.scalar(sa.select(sa.func.count()).where(Entry.reverses_id.in_(targets)))
+    if already:
+        raise AlreadyReversed()
+
+
+def _lock_head(session: Session, parish_id: int) -> tuple[int, str]:
+    """Lock the parish's chain tip (row lock on PostgreSQL; SQLite writers already
+    hold the database lock from BEGIN IMMEDIATE)."""
+    row = session.execute(
+        sa.select(LedgerHead.seq, LedgerHead.hash)
+        .where(LedgerHead.parish_id == parish_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        session.execute(sa.insert(LedgerHead).values(parish_id=parish_id, seq=0, hash=GENESIS_HASH))
+        return 0, GENESIS_HASH
+    return row.seq, row.hash
+
+
+def reversal_legs(legs: Sequence[Leg]) -> list[Leg]:
+    """The exact mirror of an entry: every transfer with debit and credit swapped."""
+    return [Leg(debit=leg.credit, credit=leg.debit, amount=leg.amount) for leg in legs]
+
+
+def entry_legs(session: Session, entry_id: int) -> list[Leg]:
+    rows = session.execute(
+        sa.select(Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount)
+        .where(Transfer.entry_id == entry_id)
+        .order_by(Transfer.id)
+    ).all()
+    return [Leg(debit=d, credit=c, amount=a) for d, c, a in rows]
+
+
+@event.listens_for(Entry, "before_update")
+@event.listens_for(Transfer, "before_update")
+@event.listens_for(Entry, "before_delete")
+@event.listens_for(Transfer, "before_delete")
+def _refuse_change(_mapper, _connection, _target) -> None:
+    raise ImmutableLedger()

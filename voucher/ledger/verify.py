@@ -1,0 +1,385 @@
+"""Proof that the books are right: every invariant of domain.md recomputed from the
+rows, with set-based queries (no Python loop over all transfers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from voucher.ledger import chart
+from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
+from voucher.ledger.posting import GENESIS_HASH, Leg, entry_hash
+from voucher.parishes.models import Parish
+from voucher.programs.models import Program
+from voucher.shops.models import Redemption, RedemptionStatus
+from voucher.treasury.models import Fund, Settlement, SettlementStatus
+from voucher.vouchers.models import Voucher, VoucherStatus
+
+LEDGER_TABLES = ("ledger_entry", "ledger_transfer")
+HASH_BATCH = 5000
+
+
+@dataclass
+class Report:
+    parish: str
+    failures: list[str] = field(default_factory=list)
+    summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+
+
+def verify_parish(session: Session, parish: Parish) -> Report:
+    report = Report(parish.slug)
+    pid = parish.id
+    for check in (
+        _accounts_in_parish,
+        _running_totals,
+        _trial_balance,
+        _vouchers_outstanding,
+        _voucher_faces,
+        _payables,
+        _funds,
+        _records_have_entries,
+        _reversals_mirror,
+        _hash_chain,
+    ):
+        check(session, pid, report)
+    report.summary.update(
+        entries=session.scalar(sa.select(sa.func.count()).where(Entry.parish_id == pid)) or 0,
+        transfers=session.scalar(sa.select(sa.func.count()).where(Transfer.parish_id == pid)) or 0,
+        vouchers=session.scalar(sa.select(sa.func.count()).where(Voucher.parish_id == pid)) or 0,
+        outstanding=_balance(session, pid, chart.VOUCHERS, credit_normal=True),
+        bank=_balance(session, pid, chart.BANK, credit_normal=False),
+    )
+    return report
+
+
+def _balance(session: Session, pid: int, code: str, *, credit_normal: bool) -> int:
+    row = session.execute(
+        sa.select(Account.debits_posted, Account.credits_posted).where(
+            Account.parish_id == pid, Account.code == code
+        )
+    ).first()
+    if row is None:
+        return 0
+    return (row[1] - row[0]) if credit_normal else (row[0] - row[1])
+
+
+def _transfer_totals(session: Session, pid: int) -> dict[int, tuple[int, int]]:
+    debit = dict(
+        session.execute(
+            sa.select(Transfer.debit_account_id, sa.func.sum(Transfer.amount))
+            .where(Transfer.parish_id == pid)
+            .group_by(Transfer.debit_account_id)
+        ).all()
+    )
+    credit = dict(
+        session.execute(
+            sa.select(Transfer.credit_account_id, sa.func.sum(Transfer.amount))
+            .where(Transfer.parish_id == pid)
+            .group_by(Transfer.credit_account_id)
+        ).all()
+    )
+    return {a: (int(debit.get(a, 0)), int(credit.get(a, 0))) for a in set(debit) | set(credit)}
+
+
+def _accounts_in_parish(session: Session, pid: int, report: Report) -> None:
+    debit_acct = sa.orm.aliased(Account)
+    credit_acct = sa.orm.aliased(Account)
+    bad = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Transfer)
+        .join(Entry, Entry.id == Transfer.entry_id)
+        .join(debit_acct, debit_acct.id == Transfer.debit_account_id)
+        .join(credit_acct, credit_acct.id == Transfer.credit_account_id)
+        .where(
+            Entry.parish_id == pid,
+            sa.or_(
+                Transfer.parish_id != pid,
+                debit_acct.parish_id != pid,
+                credit_acct.parish_id != pid,
+                Transfer.effective_date != Entry.effective_date,
+                Transfer.amount <= 0,
+            ),
+        )
+    )
+    if bad:
+        report.fail(f"{bad} transfers touch another parish's account or disagree with their entry")
+    empty = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Entry)
+        .where(Entry.parish_id == pid, ~sa.exists().where(Transfer.entry_id == Entry.id))
+    )
+    if empty:
+        report.fail(f"{empty} entries have no transfers (fewer than two postings)")
+
+
+def _running_totals(session: Session, pid: int, report: Report) -> None:
+    totals = _transfer_totals(session, pid)
+    for acc in session.scalars(sa.select(Account).where(Account.parish_id == pid)):
+        debit, credit = totals.get(acc.id, (0, 0))
+        if (acc.debits_posted, acc.credits_posted) != (debit, credit):
+            report.fail(
+                f"account {acc.code}: running totals {acc.debits_posted}/{acc.credits_posted} "
+                f"differ from its transfers {debit}/{credit}"
+            )
+
+
+def _trial_balance(session: Session, pid: int, report: Report) -> None:
+    totals = _transfer_totals(session, pid)
+    debit = sum(d for d, _c in totals.values())
+    credit = sum(c for _d, c in totals.values())
+    if debit != credit:
+        report.fail(f"trial balance does not balance: debits {debit} credits {credit}")
+    report.summary["total_debits"] = debit
+
+
+def _vouchers_outstanding(session: Session, pid: int, report: Report) -> None:
+    live = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Voucher.remaining), 0)).where(
+            Voucher.parish_id == pid,
+            Voucher.status.in_([VoucherStatus.ACTIVE, VoucherStatus.REDEEMED]),
+        )
+    )
+    booked = _balance(session, pid, chart.VOUCHERS, credit_normal=True)
+    if live != booked:
+        report.fail(f"vouchers outstanding {booked} differs from live vouchers' remaining {live}")
+    closed_left = session.scalar(
+        sa.select(sa.func.count()).where(
+            Voucher.parish_id == pid,
+            Voucher.status.in_([VoucherStatus.EXPIRED, VoucherStatus.CANCELLED]),
+            Voucher.remaining != 0,
+        )
+    )
+    if closed_left:
+        report.fail(f"{closed_left} expired/cancelled vouchers still hold a remaining balance")
+
+
+def _voucher_faces(session: Session, pid: int, report: Report) -> None:
+    committed = (
+        sa.select(
+            Redemption.voucher_id, sa.func.sum(Redemption.amount).label("spent")
+        )
+        .where(Redemption.parish_id == pid, Redemption.status == RedemptionStatus.COMMITTED)
+        .group_by(Redemption.voucher_id)
+        .subquery()
+    )
+    bad = session.execute(
+        sa.select(Voucher.serial)
+        .outerjoin(committed, committed.c.voucher_id == Voucher.id)
+        .where(
+            Voucher.parish_id == pid,
+            Voucher.amount
+            != sa.func.coalesce(committed.c.spent, 0) + Voucher.remaining + Voucher.closed_amount,
+        )
+        .limit(5)
+    ).scalars().all()
+    for serial in bad:
+        report.fail(f"voucher {serial}: face ≠ redemptions + remaining + expired/cancelled")
+
+
+def _payables(session: Session, pid: int, report: Report) -> None:
+    unsettled = dict(
+        session.execute(
+            sa.select(Redemption.shop_id, sa.func.sum(Redemption.amount))
+            .where(
+                Redemption.parish_id == pid,
+                Redemption.status == RedemptionStatus.COMMITTED,
+                Redemption.settlement_id.is_(None),
+            )
+            .group_by(Redemption.shop_id)
+        ).all()
+    )
+    accounts = session.execute(
+        sa.select(Account.shop_id, Account.credits_posted - Account.debits_posted).where(
+            Account.parish_id == pid, Account.shop_id.is_not(None)
+        )
+    ).all()
+    seen = set()
+    for shop_id, booked in accounts:
+        seen.add(shop_id)
+        if int(unsettled.get(shop_id, 0)) != booked:
+            report.fail(
+                f"payable to shop {shop_id} is {booked} but its unsettled redemptions "
+                f"add up to {int(unsettled.get(shop_id, 0))}"
+            )
+    for shop_id in set(unsettled) - seen:
+        report.fail(f"shop {shop_id} has unsettled redemptions but no payable account")
+
+
+def _funds(session: Session, pid: int, report: Report) -> None:
+    rows = session.execute(
+        sa.select(Program.name, Program.fund_available, Account.credits_posted - Account.debits_posted)
+        .join(Account, sa.and_(Account.program_id == Program.id, Account.parish_id == pid))
+        .where(Program.parish_id == pid)
+    ).all()
+    for name, available, booked in rows:
+        if booked < 0:
+            report.fail(f"program fund {name} is negative ({booked})")
+        if available != booked:
+            report.fail(f"program {name}: available {available} differs from its fund account {booked}")
+
+
+def _count_entries(session: Session, pid: int, column, kind: EntryKind):
+    return (
+        sa.select(column, sa.func.count().label("n"))
+        .where(Entry.parish_id == pid, Entry.kind == kind)
+        .group_by(column)
+        .subquery()
+    )
+
+
+def _records_have_entries(session: Session, pid: int, report: Report) -> None:
+    checks = [
+        ("fund", Fund, Fund.id, Entry.fund_id, EntryKind.FUND_RECEIVED, sa.true()),
+        ("voucher", Voucher, Voucher.id, Entry.voucher_id, EntryKind.VOUCHER_ISSUED, sa.true()),
+        ("redemption", Redemption, Redemption.id, Entry.redemption_id, EntryKind.REDEMPTION, sa.true()),
+        (
+            "voided redemption", Redemption, Redemption.id, Entry.redemption_id,
+            EntryKind.REDEMPTION_VOID, Redemption.status == RedemptionStatus.VOIDED,
+        ),
+        (
+            "settlement", Settlement, Settlement.id, Entry.settlement_id, EntryKind.SETTLEMENT,
+            Settlement.status.in_([SettlementStatus.PAID, SettlementStatus.REVERSED]),
+        ),
+        (
+            "reversed settlement", Settlement, Settlement.id, Entry.settlement_id,
+            EntryKind.SETTLEMENT_REVERSAL, Settlement.status == SettlementStatus.REVERSED,
+        ),
+    ]
+    for label, model, key, link, kind, condition in checks:
+        counts = _count_entries(session, pid, link, kind)
+        bad = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(model)
+            .outerjoin(counts, counts.c[link.key] == key)
+            .where(model.parish_id == pid, condition, sa.func.coalesce(counts.c.n, 0) != 1)
+        )
+        if bad:
+            report.fail(f"{bad} {label} records lack exactly one ledger entry")
+    closed = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Voucher)
+        .where(
+            Voucher.parish_id == pid,
+            Voucher.closed_amount > 0,
+            sa.func.coalesce(
+                sa.select(sa.func.count())
+                .where(
+                    Entry.voucher_id == Voucher.id,
+                    Entry.kind.in_([EntryKind.VOUCHER_EXPIRED, EntryKind.VOUCHER_CANCELLED]),
+                )
+                .scalar_subquery(),
+                0,
+            )
+            != 1,
+        )
+    )
+    if closed:
+        report.fail(f"{closed} expired/cancelled vouchers lack exactly one closing entry")
+    # Entries that point at nothing of their kind (money without a record).
+    orphans = session.scalar(
+        sa.select(sa.func.count()).where(
+            Entry.parish_id == pid,
+            sa.or_(
+                sa.and_(Entry.kind == EntryKind.FUND_RECEIVED, Entry.fund_id.is_(None)),
+                sa.and_(Entry.kind == EntryKind.VOUCHER_ISSUED, Entry.voucher_id.is_(None)),
+                sa.and_(Entry.kind == EntryKind.REDEMPTION, Entry.redemption_id.is_(None)),
+                sa.and_(Entry.kind == EntryKind.SETTLEMENT, Entry.settlement_id.is_(None)),
+            ),
+        )
+    )
+    if orphans:
+        report.fail(f"{orphans} entries move money without the record that caused them")
+
+
+def _reversals_mirror(session: Session, pid: int, report: Report) -> None:
+    original = sa.orm.aliased(Entry)
+    pairs = session.execute(
+        sa.select(Entry.id, original.id)
+        .join(original, original.id == Entry.reverses_id)
+        .where(Entry.parish_id == pid)
+    ).all()
+    if not pairs:
+        return
+    legs: dict[int, list[tuple[int, int, int]]] = {}
+    ids = [i for pair in pairs for i in pair]
+    for i in range(0, len(ids), HASH_BATCH):
+        for entry_id, d, c, a in session.execute(
+            sa.select(Transfer.entry_id, Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount)
+            .where(Transfer.entry_id.in_(ids[i : i + HASH_BATCH]))
+        ):
+            legs.setdefault(entry_id, []).append((d, c, a))
+    for reversal, orig in pairs:
+        mirrored = sorted((c, d, a) for d, c, a in legs.get(orig, []))
+        if sorted(legs.get(reversal, [])) != mirrored:
+            report.fail(f"entry {reversal} does not mirror the entry {orig} it reverses")
+
+
+def _hash_chain(session: Session, pid: int, report: Report) -> None:
+    prev = GENESIS_HASH
+    expected_seq = 0
+    last_id = 0
+    columns = (
+        Entry.id, Entry.seq, Entry.kind, Entry.effective_date, Entry.memo, Entry.voucher_id,
+        Entry.redemption_id, Entry.fund_id, Entry.settlement_id, Entry.reverses_id,
+        Entry.idempotency_key, Entry.prev_hash, Entry.hash,
+    )
+    while True:
+        rows = session.execute(
+            sa.select(*columns)
+            .where(Entry.parish_id == pid, Entry.seq > last_id)
+            .order_by(Entry.seq)
+            .limit(HASH_BATCH)
+        ).all()
+        if not rows:
+            break
+        first, last = rows[0].id, rows[-1].id
+        legs: dict[int, list[Leg]] = {}
+        for entry_id, d, c, a in session.execute(
+            sa.select(Transfer.entry_id, Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount)
+            .where(Transfer.parish_id == pid, Transfer.entry_id.between(min(first, last), max(first, last)))
+            .order_by(Transfer.id)
+        ):
+            legs.setdefault(entry_id, []).append(Leg(d, c, a))
+        for row in rows:
+            expected_seq += 1
+            fields = dict(row._mapping)
+            fields["parish_id"] = pid
+            fields["kind"] = EntryKind(row.kind).value
+            if row.seq != expected_seq or row.prev_hash != prev:
+                report.fail(f"hash chain broken at entry #{row.seq}")
+                return
+            if entry_hash(prev, fields, legs.get(row.id, [])) != row.hash:
+                report.fail(f"entry #{row.seq} was altered: its hash no longer matches")
+                return
+            prev = row.hash
+        last_id = rows[-1].seq
+    head = session.get(LedgerHead, pid)
+    if head is not None and (head.seq, head.hash) != (expected_seq, prev):
+        report.fail("the chain tip does not match the last entry")
+
+
+def triggers_present(session: Session) -> list[str]:
+    """Names of missing immutability triggers (empty when all are in place)."""
+    dialect = session.get_bind().dialect.name
+    wanted = {f"{t}_no_{op}" for t in LEDGER_TABLES for op in ("update", "delete")}
+    if dialect == "sqlite":
+        found = set(
+            session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        )
+    else:
+        wanted |= {f"{t}_no_truncate" for t in LEDGER_TABLES}
+        found = set(
+            session.scalars(
+                sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+            )
+        )
+    return sorted(wanted - found)

@@ -1,0 +1,61 @@
+"""Every model, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from voucher.api.models import IdempotencyRecord
+from voucher.audit.models import AuditEvent
+from voucher.auth.models import ApiToken, Role, User
+from voucher.families.models import DocumentType, Family
+from voucher.ledger.models import (
+    Account,
+    AccountType,
+    Entry,
+    EntryKind,
+    LedgerHead,
+    Transfer,
+)
+from voucher.parishes.models import Parish, PeriodLock
+from voucher.programs.models import Category, Cycle, Enrolment, Program
+from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, ShopParish
+from voucher.treasury.models import (
+    Fund,
+    PaymentMethod,
+    Settlement,
+    SettlementLine,
+    SettlementStatus,
+)
+from voucher.vouchers.models import ReplacedCode, Round, Voucher, VoucherStatus
+
+__all__ = [
+    "Account",
+    "AccountType",
+    "ApiToken",
+    "AuditEvent",
+    "Category",
+    "Cycle",
+    "DocumentType",
+    "Enrolment",
+    "Entry",
+    "EntryKind",
+    "Family",
+    "Fund",
+    "IdempotencyRecord",
+    "LedgerHead",
+    "Parish",
+    "PaymentMethod",
+    "PeriodLock",
+    "Program",
+    "Redemption",
+    "RedemptionStatus",
+    "ReplacedCode",
+    "Role",
+    "Round",
+    "ScanLog",
+    "Settlement",
+    "SettlementLine",
+    "SettlementStatus",
+    "Shop",
+    "ShopParish",
+    "Transfer",
+    "User",
+    "Voucher",
+    "VoucherStatus",
+]

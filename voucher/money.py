@@ -1,0 +1,41 @@
+"""Integer pesos: formatting and forgiving parsing. Chilean pesos have no minor unit."""
+
+from __future__ import annotations
+
+import re
+
+MAX_AMOUNT = 100_000_000  # a hundred million pesos: no single movement is larger
+
+_AMOUNT_RE = re.compile(r"^\$?\s*(\d{1,3}(\.\d{3})+|\d+)$")
+
+
+def format_clp(amount: int) -> str:
+    """12345 -> '$12.345'; -5000 -> '-$5.000'."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("money is integer pesos")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,}".replace(",", ".")
+
+
+def format_number(amount: int) -> str:
+    """12345 -> '12.345' (no currency sign, for table columns)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(amount):,}".replace(",", ".")
+
+
+def parse_clp(text: str | int | None) -> int | None:
+    """Read what a person types: '12000', '12.000', '$12.000', ' $ 12000 '.
+
+    Returns None when the text is not a whole number of pesos (no decimals,
+    no negative numbers, no letters).
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text
+    if text is None:
+        return None
+    cleaned = text.strip().replace(" ", "")
+    if not _AMOUNT_RE.match(cleaned):
+        return None
+    return int(cleaned.lstrip("$").replace(".", ""))

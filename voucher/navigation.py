@@ -1,0 +1,56 @@
+"""Role-aware navigation: each role sees only what it can do."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from voucher.auth.models import Role
+from voucher.extensions import db
+
+NAV = {
+    Role.ADMIN: [
+        ("programs.index", _l("Programas")),
+        ("families.index", _l("Familias")),
+        ("vouchers.index", _l("Vales")),
+        ("shops.index", _l("Comercios")),
+        ("auth.users", _l("Usuarios")),
+        ("audit.index", _l("Auditoría")),
+    ],
+    Role.STAFF: [
+        ("families.index", _l("Familias")),
+        ("vouchers.index", _l("Vales")),
+        ("vouchers.rounds", _l("Rondas")),
+    ],
+    Role.TREASURER: [
+        ("treasury.index", _l("Tesorería")),
+        ("treasury.funds", _l("Fondos")),
+        ("treasury.settlements", _l("Pagos")),
+        ("treasury.reports", _l("Informes")),
+    ],
+    Role.SHOPKEEPER: [
+        ("shops.scan", _l("Escanear")),
+        ("shops.today", _l("Hoy")),
+        ("shops.statement", _l("Estado de cuenta")),
+    ],
+}
+
+
+def register_navigation(app: Flask) -> None:
+    @app.context_processor
+    def navigation() -> dict:
+        items: list = []
+        shop = None
+        if current_user.is_authenticated:
+            items = NAV.get(current_user.role, [])
+            if current_user.shop_id:
+                from voucher.shops.models import Shop
+
+                shop = db.session.get(Shop, current_user.shop_id)
+        return {
+            "nav_items": items,
+            "current_shop": shop,
+            "current_locale": lambda: str(get_locale() or "es_CL"),
+        }

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.families.models import Family
+
+
+class Category(enum.StrEnum):
+    FOOD = "food"
+    HYGIENE = "hygiene"
+
+
+class Cycle(enum.StrEnum):
+    MONTHLY = "monthly"
+    ONCE = "once"
+
+
+class Program(Base):
+    """A kind of aid. ``fund_available`` mirrors the ledger's fund account and is
+    decremented with a conditional UPDATE, so issuance can never overdraw it."""
+
+    __tablename__ = "program"
+    __table_args__ = (
+        sa.UniqueConstraint("parish_id", "name"),
+        sa.CheckConstraint("voucher_amount > 0", name="voucher_amount_positive"),
+        sa.CheckConstraint("validity_days > 0", name="validity_positive"),
+        sa.CheckConstraint("per_cycle_limit > 0", name="limit_positive"),
+        sa.CheckConstraint("fund_available >= 0", name="fund_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
+    voucher_amount: Mapped[int]
+    validity_days: Mapped[int]
+    cycle: Mapped[Cycle] = mapped_column(str_enum(Cycle, "cycle"))
+    per_cycle_limit: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    fund_available: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolment"
+    __table_args__ = (sa.UniqueConstraint("program_id", "family_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("family.id"), index=True)
+    enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[Program] = relationship()
+    family: Mapped[Family] = relationship()

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.families.models import Family
+from voucher.programs.models import Category, Program
+
+
+class VoucherStatus(enum.StrEnum):
+    ACTIVE = "active"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class Round(Base):
+    """One issuance of a program to all its enrolled families for a cycle."""
+
+    __tablename__ = "issue_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
+    cycle_key: Mapped[str] = mapped_column(sa.String(10))
+    issued_count: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    skipped_json: Mapped[str] = mapped_column(sa.Text, default="[]")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[Program] = relationship()
+
+
+class Voucher(Base):
+    """A bearer voucher. Its secret code is stored only as an HMAC (lookup) and an
+    encrypted copy (reprinting); ``remaining`` only ever moves through conditional
+    UPDATEs in the redemption service."""
+
+    __tablename__ = "voucher"
+    __table_args__ = (
+        sa.UniqueConstraint("parish_id", "serial"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_range"),
+        sa.CheckConstraint("closed_amount >= 0 AND closed_amount <= amount", name="closed_range"),
+        sa.Index("ix_voucher_family_program_cycle", "family_id", "program_id", "cycle_key"),
+        sa.Index("ix_voucher_parish_status_expires", "parish_id", "status", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("family.id"))
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("issue_round.id"), index=True)
+    serial: Mapped[str] = mapped_column(sa.String(30))
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    code_encrypted: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[Category] = mapped_column(str_enum(Category, "voucher_category"))
+    amount: Mapped[int]
+    remaining: Mapped[int]
+    closed_amount: Mapped[int] = mapped_column(default=0)
+    cycle_key: Mapped[str] = mapped_column(sa.String(10))
+    issued_on: Mapped[date] = mapped_column(sa.Date)
+    expires_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[VoucherStatus] = mapped_column(
+        str_enum(VoucherStatus, "voucher_status"), default=VoucherStatus.ACTIVE
+    )
+    status_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    print_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    program: Mapped[Program] = relationship()
+    family: Mapped[Family] = relationship()
+
+
+class ReplacedCode(Base):
+    """The lookup hash of a code that no longer works because its voucher was re-keyed."""
+
+    __tablename__ = "replaced_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("voucher.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    voucher: Mapped[Voucher] = relationship()

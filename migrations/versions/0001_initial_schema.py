@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('serial_prefix', sa.String(length=6), nullable=False),
     sa.Column('timezone', sa.String(length=40), nullable=False),
     sa.Column('two_person_rule', sa.Boolean(), nullable=False),
+    sa.Column('voucher_seq', sa.Integer(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_parish')),
     sa.UniqueConstraint('slug', name=op.f('uq_parish_slug'))

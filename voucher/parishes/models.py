@@ -19,6 +19,8 @@ class Parish(Base):
     serial_prefix: Mapped[str] = mapped_column(sa.String(6))
     timezone: Mapped[str] = mapped_column(sa.String(40), default="America/Santiago")
     two_person_rule: Mapped[bool] = mapped_column(default=False)
+    # Last voucher serial number handed out; bumped with one UPDATE per issuance.
+    voucher_seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

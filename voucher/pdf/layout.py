@@ -19,6 +19,7 @@ CUT_LINE_GRAY = 0.55
 CUT_LINE_DASH_PT = (4.0, 3.0)
 SCISSORS_X = 2.0
 SCISSORS_SIZE_PT = 9.0
+SCISSORS_DROP = 1.1  # baseline below the cut line, so the glyph sits centred on it
 
 # --- coupon frame -------------------------------------------------------------------------
 # Cheap office lasers leave 4-5 mm unprinted at the paper edge; the frame stays inside it.
@@ -71,4 +72,4 @@ INSTRUCTION_BASELINES = (17.0, 12.5)
 INSTRUCTION_FONT = "Helvetica"
 INSTRUCTION_SIZE_PT = 9.5
 
-MIN_FONT_SIZE_PT = 6.0  # long names shrink down to this, then get an ellipsis
+MIN_FONT_SIZE_PT = 8.0  # long names shrink down to this, then get an ellipsis

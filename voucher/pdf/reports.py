@@ -25,6 +25,7 @@ from functools import partial
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -98,6 +99,7 @@ TEXT_STYLE = ParagraphStyle("ReportText", fontName=FONT, fontSize=TEXT_SIZE, lea
 STRONG_STYLE = ParagraphStyle(
     "ReportStrong", parent=TEXT_STYLE, fontName=FONT_BOLD, fontSize=TEXT_SIZE + 1.5
 )
+SIGNATURE_STYLE = ParagraphStyle("ReportSignature", parent=TEXT_STYLE, alignment=TA_CENTER)
 
 RowStyle = Literal["normal", "muted", "strong", "total"]
 ColumnKind = Literal["text", "money", "count"]
@@ -218,10 +220,13 @@ def pdf_string(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """One line of text: control characters (newlines, tabs) become spaces."""
-    if text.isprintable():
+    """One printable line: control characters (newlines, tabs) become spaces, and characters
+    the base-14 fonts cannot show (outside Windows-1252) become '?', the same everywhere."""
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else " " for char in text)
+    if text.isascii():
         return text
-    return "".join(char if char.isprintable() else " " for char in text)
+    return text.encode("cp1252", "replace").decode("cp1252")
 
 
 def fit_text(text: str, font_name: str, size: float, width: float) -> str:
@@ -364,11 +369,11 @@ class ReportTable(Flowable):
         body = self._p.tops[self._end] - self._p.tops[self._start]
         return self._p.header_height + body
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
-        room = availHeight - self._p.header_height
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        room = avail_height - self._p.header_height
         tops = self._p.tops
         limit = tops[self._start] + room
         end = bisect.bisect_right(tops, limit, lo=self._start, hi=self._end + 1) - 1
@@ -387,7 +392,9 @@ class ReportTable(Flowable):
         first = tops[self._start]
         height = self.height
         body_top = height - p.header_height
-        fills = [f"q {HEADER_FILL_GRAY} g 0 {body_top:.2f} {p.width:.2f} {p.header_height:.2f} re f"]
+        fills = [
+            f"q {HEADER_FILL_GRAY} g 0 {body_top:.2f} {p.width:.2f} {p.header_height:.2f} re f"
+        ]
         stripes: list[str] = []
         rules = [f"0 {body_top:.2f} m {p.width:.2f} {body_top:.2f} l", f"0 0 m {p.width:.2f} 0 l"]
         for index in range(self._start, self._end):
@@ -476,7 +483,7 @@ class NumberedCanvas(Canvas):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._pending_pages: list[dict[str, object]] = []
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+    def showPage(self) -> None:
         self._pending_pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -506,9 +513,11 @@ def _draw_furniture(canvas: Canvas, doc: BaseDocTemplate, meta: ReportMeta) -> N
     width = right - left
     canvas.saveState()
     baseline = page_height - HEADER_BASELINE_FROM_TOP
-    title = fit_text(meta.title, FONT_BOLD, HEADER_FONT_SIZE, width * 0.5)
+    title = fit_text(clean_text(meta.title), FONT_BOLD, HEADER_FONT_SIZE, width * 0.5)
     title_width = text_width(title, FONT_BOLD, HEADER_FONT_SIZE)
-    parish = fit_text(meta.parish_name, FONT_BOLD, HEADER_FONT_SIZE, width - title_width - 12)
+    parish = fit_text(
+        clean_text(meta.parish_name), FONT_BOLD, HEADER_FONT_SIZE, width - title_width - 12
+    )
     canvas.setFont(FONT_BOLD, HEADER_FONT_SIZE)
     canvas.drawString(left, baseline, parish)
     canvas.drawRightString(right, baseline, title)
@@ -518,7 +527,9 @@ def _draw_furniture(canvas: Canvas, doc: BaseDocTemplate, meta: ReportMeta) -> N
         rule_y = baseline - HEADER_RULE_GAP
         canvas.setFont(FONT, HEADER_SUBTITLE_SIZE)
         canvas.setFillGray(SUBTITLE_GRAY)
-        canvas.drawString(left, baseline, fit_text(meta.subtitle, FONT, HEADER_SUBTITLE_SIZE, width))
+        canvas.drawString(
+            left, baseline, fit_text(clean_text(meta.subtitle), FONT, HEADER_SUBTITLE_SIZE, width)
+        )
     canvas.setStrokeGray(RULE_GRAY)
     canvas.setLineWidth(RULE_WIDTH)
     canvas.line(left, rule_y, right, rule_y)
@@ -572,12 +583,12 @@ def build_pdf(meta: ReportMeta, story: Sequence[Flowable]) -> bytes:
 # --- small building blocks ------------------------------------------------------------------
 def title(text: str) -> Paragraph:
     """The document's heading on its first page."""
-    return Paragraph(escape(text), TITLE_STYLE)
+    return Paragraph(escape(clean_text(text)), TITLE_STYLE)
 
 
 def paragraph(text: str, *, strong: bool = False) -> Paragraph:
     """Plain text (escaped: shop and program names are data, not markup)."""
-    return Paragraph(escape(text), STRONG_STYLE if strong else TEXT_STYLE)
+    return Paragraph(escape(clean_text(text)), STRONG_STYLE if strong else TEXT_STYLE)
 
 
 def spacer(height_mm: float) -> Spacer:
@@ -585,9 +596,9 @@ def spacer(height_mm: float) -> Spacer:
 
 
 def info_table(pairs: Sequence[tuple[str, str]], width: float) -> Table:
-    """Label / value lines ("Comercio: Almacén Rosita"), values as given."""
+    """Label / value lines ("Comercio: Almacén Rosita"); long values wrap."""
     table = Table(
-        [[label, clean_text(value)] for label, value in pairs],
+        [[label, Paragraph(escape(clean_text(value)), TEXT_STYLE)] for label, value in pairs],
         colWidths=[INFO_LABEL_WIDTH, width - INFO_LABEL_WIDTH],
         hAlign="LEFT",
     )
@@ -595,7 +606,7 @@ def info_table(pairs: Sequence[tuple[str, str]], width: float) -> Table:
         TableStyle(
             [
                 ("FONT", (0, 0), (0, -1), FONT_BOLD, TEXT_SIZE),
-                ("FONT", (1, 0), (1, -1), FONT, TEXT_SIZE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
@@ -627,25 +638,27 @@ def amounts_table(pairs: Sequence[tuple[str, int]], *, strong_last: bool = True)
     return table
 
 
-def signature_block(signers: Sequence[tuple[str, str]], width: float) -> KeepTogether:
-    """Lines to sign on, each with the role under it and an optional name under that."""
+def signature_block(
+    signers: Sequence[tuple[str, str]], width: float, lead: Sequence[Flowable] = ()
+) -> KeepTogether:
+    """Lines to sign on, each with the role and an optional name under it.
+
+    ``lead`` (the closing balance, say) is kept on the same page as the signatures.
+    """
     count = len(signers)
     gutter = max((width - count * SIGNATURE_LINE_WIDTH) / (count + 1), 0)
     widths = [gutter]
     for _ in signers:
         widths += [SIGNATURE_LINE_WIDTH, gutter]
-    blank = [""] * len(widths)
+    blank: list[str | Paragraph] = [""] * len(widths)
     labels = list(blank)
     for index, (role, name) in enumerate(signers):
-        labels[2 * index + 1] = f"{role}\n{clean_text(name)}".rstrip()
+        text = escape(clean_text(role)) + (f"<br/>{escape(clean_text(name))}" if name else "")
+        labels[2 * index + 1] = Paragraph(text, SIGNATURE_STYLE)
     table = Table([blank, labels], colWidths=widths, rowHeights=[SIGNATURE_GAP, None])
-    commands: list[tuple[object, ...]] = [
-        ("FONT", (0, 1), (-1, -1), FONT, TEXT_SIZE),
-        ("ALIGN", (0, 1), (-1, -1), "CENTER"),
-        ("VALIGN", (0, 1), (-1, -1), "TOP"),
-    ]
+    commands: list[tuple[object, ...]] = [("VALIGN", (0, 1), (-1, -1), "TOP")]
     for index in range(count):
         column = 2 * index + 1
         commands.append(("LINEBELOW", (column, 0), (column, 0), RULE_WIDTH, (0, 0, 0)))
     table.setStyle(TableStyle(commands))
-    return KeepTogether([table])
+    return KeepTogether([*lead, table])

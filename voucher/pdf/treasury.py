@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from voucher.dates import format_date, format_datetime
 from voucher.money import format_clp, format_number
@@ -258,29 +258,57 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def statement_records(s: ShopStatement) -> Iterator[list[object]]:
+def statement_records(
+    s: ShopStatement, totals: StatementTotals | None = None
+) -> Iterator[list[object]]:
     """The canonical line data of a statement (what its verification code hashes)."""
-    totals = statement_totals(s)
+    totals = totals or statement_totals(s)
     yield ["vales/estado-de-cuenta", 1]
-    yield [s.parish_name, s.shop_name, s.shop_rut, s.period_from.isoformat(),
-           s.period_to.isoformat(), s.opening_balance]  # fmt: skip
+    yield [
+        s.parish_name,
+        s.shop_name,
+        s.shop_rut,
+        s.period_from.isoformat(),
+        s.period_to.isoformat(),
+        s.opening_balance,
+    ]
     for line in s.lines:
-        yield [_utc(line.when), line.kind, line.description, line.serial, line.category,
-               line.charge, line.credit, line.voided]  # fmt: skip
+        yield [
+            _utc(line.when),
+            line.kind,
+            line.description,
+            line.serial,
+            line.category,
+            line.charge,
+            line.credit,
+            line.voided,
+        ]
     yield ["totales", totals.charges, totals.credits, totals.closing]
 
 
-def statement_verification(s: ShopStatement) -> str:
-    """Short code printed in the statement's footer (12 hex digits); same data, same code."""
-    return verification_code(statement_records(s))
+def statement_verification(s: ShopStatement, totals: StatementTotals | None = None) -> str:
+    """Short code printed in the statement's footer (12 hex digits); same data, same code.
+
+    It hashes the lines, the shop and the period, not the generation time, so a statement
+    printed again later carries the same code.
+    """
+    return verification_code(statement_records(s, totals))
 
 
 def remittance_records(r: Remittance) -> Iterator[list[object]]:
     """The canonical line data of a remittance (what its verification code hashes)."""
     total = remittance_total(r)
     yield ["vales/comprobante-de-pago", 1]
-    yield [r.parish_name, r.shop_name, r.shop_rut, r.settlement_no, r.through.isoformat(),
-           r.method, r.reference, _utc(r.paid_at)]  # fmt: skip
+    yield [
+        r.parish_name,
+        r.shop_name,
+        r.shop_rut,
+        r.settlement_no,
+        r.through.isoformat(),
+        r.method,
+        r.reference,
+        _utc(r.paid_at),
+    ]
     for line in r.lines:
         yield [_utc(line.redeemed_at), line.receipt_no, line.serial, line.category, line.amount]
     yield ["total", total]
@@ -306,8 +334,8 @@ def account_type_label(kind: str) -> str:
 
 
 STATEMENT_COLUMNS = (
-    Column("Fecha y hora", weight=23),
-    Column("Detalle", weight=59, wrap=True),
+    Column("Fecha y hora", weight=25),
+    Column("Detalle", weight=57, wrap=True),
     Column("Serie", weight=24),
     Column("Categoría", weight=15),
     Column("Cargo", "money", weight=19),
@@ -334,17 +362,26 @@ def statement_table(
     styles: list[RowStyle] = ["strong"]
     for line, balance in zip(s.lines, totals.balances, strict=True):
         detail = f"{line.description} {VOIDED_MARK}" if line.voided else line.description
-        rows.append((
-            format_datetime(line.when, s.timezone), detail, line.serial or "",
-            category_label(line.category), line.charge or None, line.credit or None, balance,
-        ))  # fmt: skip
+        rows.append(
+            (
+                format_datetime(line.when, s.timezone),
+                detail,
+                line.serial or "",
+                category_label(line.category),
+                line.charge or None,
+                line.credit or None,
+                balance,
+            )
+        )
         styles.append("muted" if line.voided else "normal")
-    rows.append(("", PERIOD_TOTALS_LABEL, None, None, totals.charges, totals.credits,
-                 totals.closing))  # fmt: skip
+    rows.append(
+        ("", PERIOD_TOTALS_LABEL, None, None, totals.charges, totals.credits, totals.closing)
+    )
     styles.append("total")
     if closing_row:
-        rows.append((format_date(s.period_to), CLOSING_LABEL, None, None, None, None,
-                     totals.closing))  # fmt: skip
+        rows.append(
+            (format_date(s.period_to), CLOSING_LABEL, None, None, None, None, totals.closing)
+        )
         styles.append("strong")
     return TableModel(STATEMENT_COLUMNS, rows, styles)
 
@@ -362,8 +399,13 @@ def remittance_table(r: Remittance) -> TableModel:
     """One row per redemption paid, then the total."""
     total = remittance_total(r)
     rows: list[tuple[str | int | None, ...]] = [
-        (format_datetime(line.redeemed_at, r.timezone), line.receipt_no, line.serial,
-         category_label(line.category), line.amount)  # fmt: skip
+        (
+            format_datetime(line.redeemed_at, r.timezone),
+            line.receipt_no,
+            line.serial,
+            category_label(line.category),
+            line.amount,
+        )
         for line in r.lines
     ]
     rows.append(("", "", "", "Total", total))
@@ -387,9 +429,20 @@ PROGRAM_COLUMNS = (
 
 
 def _program_cells(row: ProgramReportRow, category: str) -> tuple[str | int | None, ...]:
-    return (row.name, category, row.funded, row.issued_count, row.issued, row.redeemed_count,
-            row.redeemed, row.expired_count, row.expired, row.cancelled_count, row.cancelled,
-            row.outstanding)  # fmt: skip
+    return (
+        row.name,
+        category,
+        row.funded,
+        row.issued_count,
+        row.issued,
+        row.redeemed_count,
+        row.redeemed,
+        row.expired_count,
+        row.expired,
+        row.cancelled_count,
+        row.cancelled,
+        row.outstanding,
+    )
 
 
 def program_report_table(p: ProgramReport) -> TableModel:
@@ -414,8 +467,14 @@ def trial_balance_table(t: TrialBalance) -> TableModel:
     """One row per account (saldo = debe - haber), then the totals."""
     totals = trial_balance_totals(t)
     rows: list[tuple[str | int | None, ...]] = [
-        (row.code, row.name, account_type_label(row.type), row.debit, row.credit,
-         row.debit - row.credit)  # fmt: skip
+        (
+            row.code,
+            row.name,
+            account_type_label(row.type),
+            row.debit,
+            row.credit,
+            row.debit - row.credit,
+        )
         for row in t.rows
     ]
     rows.append(("", "Totales", "", totals.debit, totals.credit, totals.balance))
@@ -437,7 +496,7 @@ def render_statement(s: ShopStatement) -> bytes:
         subtitle=f"{s.shop_name} · RUT {s.shop_rut} · {period}",
         generated_at=s.generated_at,
         timezone=s.timezone,
-        verification=statement_verification(s),
+        verification=statement_verification(s, totals),
     )
     width = meta.content_width
     story: list[Flowable] = [
@@ -463,14 +522,15 @@ def render_statement(s: ShopStatement) -> bytes:
         spacer(5),
         ReportTable(statement_table(s, totals), width),
         spacer(4),
-        KeepTogether(
-            [
+        signature_block(
+            [(TREASURER, ""), (SHOPKEEPER, s.shop_name)],
+            width,
+            lead=[
                 paragraph(
                     f"{CLOSING_LABEL} al {format_date(s.period_to)}: {format_clp(totals.closing)}",
                     strong=True,
-                ),
-                signature_block([(TREASURER, ""), (SHOPKEEPER, s.shop_name)], width),
-            ]
+                )
+            ],
         ),
     ]
     return build_pdf(meta, story)
@@ -508,15 +568,16 @@ def render_remittance(r: Remittance) -> bytes:
         spacer(5),
         ReportTable(remittance_table(r), width),
         spacer(4),
-        KeepTogether(
-            [
+        signature_block(
+            [(TREASURER, ""), (SHOPKEEPER, r.shop_name)],
+            width,
+            lead=[
                 paragraph(
                     f"Se pagan {format_number(count)} canje{'s' if count != 1 else ''} "
                     f"por un total de {format_clp(total)}. El comerciante declara recibir "
-                    "conforme este pago.",
-                ),
-                signature_block([(TREASURER, ""), (SHOPKEEPER, r.shop_name)], width),
-            ]
+                    "conforme este pago."
+                )
+            ],
         ),
     ]
     return build_pdf(meta, story)
@@ -570,7 +631,9 @@ def render_trial_balance(t: TrialBalance) -> bytes:
         )
     story: list[Flowable] = [
         title(heading),
-        info_table([("Generado el", format_datetime(t.generated_at, t.timezone))], meta.content_width),
+        info_table(
+            [("Generado el", format_datetime(t.generated_at, t.timezone))], meta.content_width
+        ),
         spacer(5),
         ReportTable(trial_balance_table(t), meta.content_width),
         spacer(4),

@@ -3,6 +3,11 @@
 Four coupons per A4 page with dashed cut lines, each with its QR drawn as vector
 shapes. Nothing here knows a family: a voucher is a bearer instrument and carries no
 name, RUT or any word that marks its holder.
+
+What every coupon of one parish, program and category shares (frame, header, title,
+labels, instructions) is drawn once as a PDF form and reused, which keeps a print run
+of thousands of vouchers small and quick; only the QR, dates, serial, code and value
+are drawn per voucher.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import zxingcpp
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -23,11 +29,19 @@ from voucher.money import format_clp
 from voucher.pdf import layout
 from voucher.vouchers.codes import format_code, is_canonical
 
+# reportlab wraps every compressed stream in ASCII85 by default, a safeguard for 7-bit
+# mail that makes files 25% larger and, in pure Python, takes most of the render time
+# of a large print run. PDFs here travel over HTTP, so it is off for the process.
+rl_config.useA85 = 0
+
 CATEGORY_TITLES = {"food": "VALE DE ALIMENTOS", "hygiene": "VALE DE HIGIENE"}
 INSTRUCTIONS = (
     "Canjee este vale en un comercio adherido.",
     "Puede usarlo en varias compras hasta su saldo.",
 )
+LABEL_VALID_UNTIL = "Válido hasta: "
+LABEL_SERIAL = "Serie: "
+LABEL_CODE = "Código: "
 ELLIPSIS = "\u2026"
 SCISSORS = "\u2702"
 
@@ -57,14 +71,17 @@ def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
         _check_printable(voucher)
     buffer = io.BytesIO()
     canvas = Canvas(
-        buffer, pagesize=(layout.PAGE_WIDTH * mm, layout.PAGE_HEIGHT * mm), pageCompression=1
+        buffer,
+        pagesize=(layout.PAGE_WIDTH * mm, layout.PAGE_HEIGHT * mm),
+        pageCompression=1,
     )
     canvas.setTitle("Vales")
     canvas.setCreator("Vales")
+    faces: dict[tuple[str, str, str, float], str] = {}
     for page in _pages(vouchers):
         _draw_cut_lines(canvas, len(page))
         for slot, voucher in enumerate(page):
-            _draw_voucher(canvas, voucher, _slot_bottom(slot))
+            _draw_voucher(canvas, voucher, _slot_bottom(slot), faces)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -85,9 +102,7 @@ def _check_printable(voucher: PrintableVoucher) -> None:
         raise ValueError(f"voucher {voucher.serial}: the QR link does not carry its code")
 
 
-def _pages(
-    vouchers: Sequence[PrintableVoucher],
-) -> Iterator[Sequence[PrintableVoucher]]:
+def _pages(vouchers: Sequence[PrintableVoucher]) -> Iterator[Sequence[PrintableVoucher]]:
     for start in range(0, len(vouchers), layout.VOUCHERS_PER_PAGE):
         yield vouchers[start : start + layout.VOUCHERS_PER_PAGE]
 
@@ -105,98 +120,129 @@ _DARK_RUN = re.compile(rb"\x00+")
 
 
 @dataclass(frozen=True)
-class QrSymbol:
-    """A QR's dark modules as horizontal runs: (row from the top, first column, length)."""
+class QrPath:
+    """A QR as PDF path operators in module units, origin at the symbol's lower left.
+
+    Each row's dark modules are merged into horizontal run rectangles, all in one path
+    that is filled once: no hairline seams between touching runs, and a short stream.
+    """
 
     size: int  # modules per side, quiet zone not included
-    runs: tuple[tuple[int, int, int], ...]
+    operators: str
 
 
-def encode_qr(text: str) -> QrSymbol:
-    """The QR (error correction Q, best mask) for `text`.
+def encode_qr(text: str) -> QrPath:
+    """The QR (error correction Q, the encoder's best mask) for `text`.
 
     Refuses (RuntimeError) a symbol the encoder did not make at level Q or could not
-    read back: the writer decodes what it wrote, so this costs nothing extra.
+    read back: zxing-cpp decodes what it wrote, so the check costs nothing extra.
     """
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=_EC_LEVEL_Q)
     if barcode.ec_level != "Q" or barcode.text != text:
         raise RuntimeError(f"QR encoder gave level {barcode.ec_level!r} or altered the text")
     image = memoryview(barcode.to_image(with_quiet_zones=False))
     size = image.shape[0]
-    pixels = image.tobytes()
-    runs = []
+    pixels = image.tobytes()  # one byte per module, 0 = dark
+    # PDF operators are formatted here rather than through reportlab's path object,
+    # whose pure-Python number formatting costs ~25 µs a rectangle: 13 s for 2,000 QRs.
+    operators = []
     for row in range(size):
         offset = row * size
-        for dark in _DARK_RUN.finditer(pixels, offset, offset + size):
-            runs.append((row, dark.start() - offset, dark.end() - dark.start()))
-    return QrSymbol(size=size, runs=tuple(runs))
+        y = size - 1 - row
+        for run in _DARK_RUN.finditer(pixels, offset, offset + size):
+            start, end = run.span()
+            operators.append(f"{start - offset} {y} {end - start} 1 re")
+    operators.append("f")
+    return QrPath(size=size, operators="\n".join(operators))
 
 
-def qr_box_size(symbol: QrSymbol) -> float:
+def qr_box_size(qr: QrPath) -> float:
     """Side (mm) of the QR with its quiet zone: about 30 mm, modules never under 0.7 mm.
 
     Refuses (ValueError) a symbol that would not fit the slot at that module size.
     """
-    modules = symbol.size + 2 * layout.QR_QUIET_MODULES
+    modules = qr.size + 2 * layout.QR_QUIET_MODULES
     side = max(layout.QR_TARGET_SIZE, modules * layout.QR_MIN_MODULE)
     if side > layout.QR_MAX_SIZE:
         raise ValueError("the redeem URL is too long for the printed QR; shorten the base URL")
     return side
 
 
-def _draw_qr(canvas: Canvas, symbol: QrSymbol, left: float, bottom: float, side: float) -> None:
-    """One filled path of run rectangles, in module units so coordinates stay small
-    integers; a single fill also leaves no hairline seams between touching runs."""
-    module = side / (symbol.size + 2 * layout.QR_QUIET_MODULES)
+def _draw_qr(canvas: Canvas, qr: QrPath, left: float, bottom: float, side: float) -> None:
+    """The quiet zone is left as bare paper around the symbol."""
+    module = side / (qr.size + 2 * layout.QR_QUIET_MODULES) * mm
+    quiet = layout.QR_QUIET_MODULES * module
     canvas.saveState()
-    canvas.translate(left * mm, bottom * mm)
-    canvas.scale(module * mm, module * mm)
-    canvas.translate(layout.QR_QUIET_MODULES, layout.QR_QUIET_MODULES)
+    canvas.transform(module, 0, 0, module, left * mm + quiet, bottom * mm + quiet)
     canvas.setFillGray(0)
-    canvas.addLiteral(qr_path_operators(symbol))
+    canvas.addLiteral(qr.operators)
     canvas.restoreState()
-
-
-def qr_path_operators(symbol: QrSymbol) -> str:
-    """PDF operators for one path made of every run rectangle, filled once (`f`).
-
-    Written here rather than through reportlab's path object, whose number formatting
-    costs about 25 µs per rectangle in pure Python: 13 s for 2,000 vouchers.
-    """
-    top_row = symbol.size - 1
-    rects = [f"{column} {top_row - row} {length} 1 re" for row, column, length in symbol.runs]
-    rects.append("f")
-    return "\n".join(rects)
 
 
 # --- one voucher ------------------------------------------------------------------------------
 
 
-def _draw_voucher(canvas: Canvas, voucher: PrintableVoucher, bottom: float) -> None:
-    symbol = encode_qr(voucher.redeem_url)
-    side = qr_box_size(symbol)
-    _draw_frame(canvas, bottom)
-    _draw_header(canvas, voucher, bottom)
-    _draw_qr(canvas, symbol, layout.QR_LEFT, bottom + layout.QR_TOP - side, side)
-    _draw_details(canvas, voucher, layout.QR_LEFT + side + layout.TEXT_GAP, bottom)
-    _draw_value(canvas, voucher.amount, bottom)
+def _draw_voucher(
+    canvas: Canvas,
+    voucher: PrintableVoucher,
+    bottom: float,
+    faces: dict[tuple[str, str, str, float], str],
+) -> None:
+    qr = encode_qr(voucher.redeem_url)
+    side = qr_box_size(qr)
+    text_left = layout.QR_LEFT + side + layout.TEXT_GAP
+    canvas.saveState()
+    canvas.translate(0, bottom * mm)
+    canvas.doForm(_face_form(canvas, voucher, text_left, faces))
+    _draw_qr(canvas, qr, layout.QR_LEFT, layout.QR_TOP - side, side)
+    details = (
+        (LABEL_VALID_UNTIL, format_date(voucher.expires_on)),
+        (LABEL_SERIAL, voucher.serial),
+        (LABEL_CODE, format_code(voucher.code)),
+    )
+    for (label, value), baseline in zip(details, layout.DETAIL_BASELINES, strict=True):
+        _draw_detail_value(canvas, label, value, text_left, baseline)
+    _draw_value(canvas, voucher.amount)
+    canvas.restoreState()
+
+
+def _face_form(
+    canvas: Canvas,
+    voucher: PrintableVoucher,
+    text_left: float,
+    faces: dict[tuple[str, str, str, float], str],
+) -> str:
+    """Name of the form holding this voucher's shared face, drawn on first use."""
+    key = (voucher.parish_name, voucher.program_name, voucher.category, text_left)
+    if key not in faces:
+        name = f"voucher-face-{len(faces)}"
+        canvas.beginForm(name, 0, 0, layout.PAGE_WIDTH * mm, layout.SLOT_HEIGHT * mm)
+        _draw_face(canvas, voucher, text_left)
+        canvas.endForm()
+        faces[key] = name
+    return faces[key]
+
+
+def _draw_face(canvas: Canvas, voucher: PrintableVoucher, text_left: float) -> None:
+    _draw_frame(canvas)
+    _draw_header(canvas, voucher)
+    title = CATEGORY_TITLES[voucher.category]
+    _text(canvas, title, layout.TITLE_FONT, layout.TITLE_SIZE_PT, text_left, layout.TITLE_BASELINE)
+    labels = (LABEL_VALID_UNTIL, LABEL_SERIAL, LABEL_CODE)
+    for label, baseline in zip(labels, layout.DETAIL_BASELINES, strict=True):
+        font, size = layout.DETAIL_LABEL_FONT, layout.DETAIL_SIZE_PT
+        _text(canvas, label, font, size, text_left, baseline)
     for line, baseline in zip(INSTRUCTIONS, layout.INSTRUCTION_BASELINES, strict=True):
-        _text(
-            canvas,
-            line,
-            layout.INSTRUCTION_FONT,
-            layout.INSTRUCTION_SIZE_PT,
-            layout.CONTENT_LEFT,
-            bottom + baseline,
-        )
+        font, size = layout.INSTRUCTION_FONT, layout.INSTRUCTION_SIZE_PT
+        _text(canvas, line, font, size, layout.CONTENT_LEFT, baseline)
 
 
-def _draw_frame(canvas: Canvas, bottom: float) -> None:
+def _draw_frame(canvas: Canvas) -> None:
     canvas.setLineWidth(layout.FRAME_LINE_WIDTH_PT)
     canvas.setStrokeGray(layout.FRAME_GRAY)
     canvas.roundRect(
         layout.FRAME_INSET * mm,
-        (bottom + layout.FRAME_INSET) * mm,
+        layout.FRAME_INSET * mm,
         (layout.PAGE_WIDTH - 2 * layout.FRAME_INSET) * mm,
         (layout.SLOT_HEIGHT - 2 * layout.FRAME_INSET) * mm,
         layout.FRAME_RADIUS * mm,
@@ -205,74 +251,39 @@ def _draw_frame(canvas: Canvas, bottom: float) -> None:
     )
 
 
-def _draw_header(canvas: Canvas, voucher: PrintableVoucher, bottom: float) -> None:
-    baseline = bottom + layout.HEADER_BASELINE
-    parish, size = _fitted(
-        voucher.parish_name.upper(),
-        layout.PARISH_FONT,
-        layout.PARISH_SIZE_PT,
-        layout.PARISH_MAX_WIDTH,
-    )
-    _text(canvas, parish, layout.PARISH_FONT, size, layout.CONTENT_LEFT, baseline)
-    program, size = _fitted(
-        voucher.program_name, layout.PROGRAM_FONT, layout.PROGRAM_SIZE_PT, layout.PROGRAM_MAX_WIDTH
-    )
-    _text(
-        canvas,
-        program,
-        layout.PROGRAM_FONT,
-        size,
-        layout.CONTENT_RIGHT,
-        baseline,
-        align_right=True,
-    )
+def _draw_header(canvas: Canvas, voucher: PrintableVoucher) -> None:
+    baseline = layout.HEADER_BASELINE
+    font, size = layout.PARISH_FONT, layout.PARISH_SIZE_PT
+    parish, size = _fitted(voucher.parish_name.upper(), font, size, layout.PARISH_MAX_WIDTH)
+    _text(canvas, parish, font, size, layout.CONTENT_LEFT, baseline)
+    font, size = layout.PROGRAM_FONT, layout.PROGRAM_SIZE_PT
+    program, size = _fitted(voucher.program_name, font, size, layout.PROGRAM_MAX_WIDTH)
+    _text(canvas, program, font, size, layout.CONTENT_RIGHT, baseline, align_right=True)
     canvas.setLineWidth(layout.HEADER_RULE_WIDTH_PT)
-    rule_y = (bottom + layout.HEADER_RULE_Y) * mm
+    rule_y = layout.HEADER_RULE_Y * mm
     canvas.line(layout.CONTENT_LEFT * mm, rule_y, layout.CONTENT_RIGHT * mm, rule_y)
 
 
-def _draw_details(canvas: Canvas, voucher: PrintableVoucher, left: float, bottom: float) -> None:
-    title = CATEGORY_TITLES[voucher.category]
-    _text(
-        canvas, title, layout.TITLE_FONT, layout.TITLE_SIZE_PT, left, bottom + layout.TITLE_BASELINE
-    )
-    details = (
-        ("Válido hasta: ", format_date(voucher.expires_on)),
-        ("Serie: ", voucher.serial),
-        ("Código: ", format_code(voucher.code)),
-    )
-    for (label, value), baseline in zip(details, layout.DETAIL_BASELINES, strict=True):
-        _labelled(canvas, label, value, left, bottom + baseline)
-
-
-def _labelled(canvas: Canvas, label: str, value: str, left: float, baseline: float) -> None:
-    """'Label: ' in regular weight followed by its value in bold, within the text column."""
+def _draw_detail_value(
+    canvas: Canvas, label: str, value: str, text_left: float, baseline: float
+) -> None:
+    """The bold value after its regular-weight label (the label lives in the face form)."""
     size = layout.DETAIL_SIZE_PT
     label_width = stringWidth(label, layout.DETAIL_LABEL_FONT, size) / mm
-    _text(canvas, label, layout.DETAIL_LABEL_FONT, size, left, baseline)
-    value, value_size = _fitted(
-        value, layout.DETAIL_VALUE_FONT, size, layout.TEXT_MAX_WIDTH - label_width
-    )
-    _text(canvas, value, layout.DETAIL_VALUE_FONT, value_size, left + label_width, baseline)
+    room = layout.TEXT_MAX_WIDTH - label_width
+    value, size = _fitted(value, layout.DETAIL_VALUE_FONT, size, room)
+    _text(canvas, value, layout.DETAIL_VALUE_FONT, size, text_left + label_width, baseline)
 
 
-def _draw_value(canvas: Canvas, amount: int, bottom: float) -> None:
-    value, size = _fitted(
-        format_clp(amount), layout.VALUE_FONT, layout.VALUE_SIZE_PT, layout.VALUE_MAX_WIDTH
-    )
-    _text(
-        canvas,
-        value,
-        layout.VALUE_FONT,
-        size,
-        layout.CONTENT_RIGHT,
-        bottom + layout.VALUE_BASELINE,
-        align_right=True,
-    )
+def _draw_value(canvas: Canvas, amount: int) -> None:
+    font = layout.VALUE_FONT
+    value, size = _fitted(format_clp(amount), font, layout.VALUE_SIZE_PT, layout.VALUE_MAX_WIDTH)
+    right, baseline = layout.CONTENT_RIGHT, layout.VALUE_BASELINE
+    _text(canvas, value, font, size, right, baseline, align_right=True)
 
 
 def _draw_cut_lines(canvas: Canvas, vouchers_on_page: int) -> None:
-    """Dashed lines under each voucher except the paper's own bottom edge."""
+    """Dashed lines under each voucher except along the paper's own bottom edge."""
     canvas.saveState()
     canvas.setLineWidth(layout.CUT_LINE_WIDTH_PT)
     canvas.setStrokeGray(layout.CUT_LINE_GRAY)
@@ -281,7 +292,9 @@ def _draw_cut_lines(canvas: Canvas, vouchers_on_page: int) -> None:
     for slot in range(min(vouchers_on_page, layout.VOUCHERS_PER_PAGE - 1)):
         y = _slot_bottom(slot)
         canvas.line(0, y * mm, layout.PAGE_WIDTH * mm, y * mm)
-        _text(canvas, SCISSORS, "ZapfDingbats", layout.SCISSORS_SIZE_PT, layout.SCISSORS_X, y - 1.1)
+        scissors_baseline = y - layout.SCISSORS_DROP
+        size = layout.SCISSORS_SIZE_PT
+        _text(canvas, SCISSORS, "ZapfDingbats", size, layout.SCISSORS_X, scissors_baseline)
     canvas.restoreState()
 
 
@@ -298,6 +311,7 @@ def _text(
     *,
     align_right: bool = False,
 ) -> None:
+    """Draw at (x, baseline) in mm; right-aligned text ends at x."""
     canvas.setFont(font, size)
     if align_right:
         canvas.drawRightString(x * mm, baseline * mm, text)

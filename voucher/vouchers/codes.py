@@ -10,6 +10,7 @@ lives outside the database.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -278,9 +279,8 @@ def _create_key_file(key_path: Path) -> None:
             handle.flush()
             # Losing this key after a power cut would orphan every voucher issued with it.
             os.fsync(handle.fileno())
-        try:
+        # If another process linked its key first, everyone uses that one.
+        with contextlib.suppress(FileExistsError):
             os.link(temporary, key_path)
-        except FileExistsError:
-            pass  # another process created it first; everyone uses that one
     finally:
         temporary.unlink(missing_ok=True)

@@ -1,0 +1,106 @@
+"""Test data as plain functions over the real services."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from voucher.auth.models import Role, User
+from voucher.auth.services import create_user
+from voucher.parishes.models import Parish
+from voucher.parishes.services import create_parish
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+# Valid Chilean RUTs (modulo-11 check digit) for test families and shops.
+RUTS = [
+    "12345678-5", "11111111-1", "22222222-2", "76086428-5", "9876543-3",
+    "15555555-6", "16666666-7", "17777777-8", "13333333-4", "14444444-5",
+]
+
+
+@dataclass
+class World:
+    parishes: dict[str, Parish] = field(default_factory=dict)
+    users: dict[tuple[str, str], User] = field(default_factory=dict)
+    shops: dict[str, Any] = field(default_factory=dict)
+
+
+def rut_for(n: int) -> str:
+    """A valid RUT built from any number (computes the modulo-11 check digit)."""
+    body = 10_000_000 + n
+    total, factor = 0, 2
+    for digit in reversed(str(body)):
+        total += int(digit) * factor
+        factor = 2 if factor == 7 else factor + 1
+    check = 11 - total % 11
+    dv = {10: "K", 11: "0"}.get(check, str(check))
+    return f"{body}-{dv}"
+
+
+def user(session, role: Role, parish: Parish | None = None, shop_id: int | None = None, **kw):
+    n = next(_seq)
+    return create_user(
+        session,
+        email=kw.pop("email", f"{role.value}{n}@example.cl"),
+        password=PASSWORD,
+        role=role,
+        name=kw.pop("name", f"{role.value.title()} {n}"),
+        parish=parish,
+        shop_id=shop_id,
+    )
+
+
+def shop(session, parish: Parish | None = None, name: str | None = None, **kw):
+    from voucher.shops.services import ShopInput, create_shop, enrol_shop
+
+    n = next(_seq)
+    s = create_shop(
+        session,
+        ShopInput(
+            name=name or f"Almacén {n}",
+            rut=kw.pop("rut", rut_for(500 + n)),
+            categories=kw.pop("categories", ["food", "hygiene"]),
+            owner_name=kw.pop("owner_name", "Rosa Pérez"),
+        ),
+    )
+    if parish is not None:
+        enrol_shop(session, s, parish.id)
+    return s
+
+
+def build_world(session) -> World:
+    w = World()
+    for key, slug, name in (
+        ("a", "jesus-maestro", "Parroquia Jesús Maestro"),
+        ("b", "san-esteban", "Parroquia San Esteban"),
+    ):
+        parish = create_parish(session, slug=slug, name=name)
+        w.parishes[key] = parish
+        for role in (Role.ADMIN, Role.STAFF, Role.TREASURER):
+            w.users[(key, role.value)] = user(session, role, parish)
+        s = shop(session, parish, name=f"Almacén {name.split()[-1]}")
+        w.shops[key] = s
+        w.users[(key, "shopkeeper")] = user(session, Role.SHOPKEEPER, shop_id=s.id)
+    return w
+
+
+class ApiClient:
+    """A test client that sends the bearer token and JSON."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.token = token
+
+    def _headers(self, extra: dict | None) -> dict:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path: str, headers: dict | None = None, **kw):
+        return self.client.get(path, headers=self._headers(headers), **kw)
+
+    def post(self, path: str, json: Any = None, headers: dict | None = None, **kw):
+        return self.client.post(path, json=json, headers=self._headers(headers), **kw)

@@ -1,0 +1,66 @@
+"""One voucher's whole life through the services, with the books checked after each step."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests import factories
+from voucher.dates import local_today
+from voucher.ledger.verify import verify_parish
+from voucher.programs.services import ProgramInput, create_program, enrol_family
+from voucher.families.services import FamilyInput, create_family
+from voucher.shops.redemption import Scanner, lookup, redeem, void_redemption
+from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
+from voucher.vouchers.keys import code_keys
+from voucher.vouchers.services import cancel_voucher, issue_voucher
+
+
+def assert_books(db, parish):
+    report = verify_parish(db.session, parish)
+    assert report.ok, report.failures
+
+
+def test_fund_issue_redeem_void_settle(db, world):
+    s = db.session
+    parish = world.parishes["a"]
+    staff = world.users[("a", "staff")]
+    treasurer = world.users[("a", "treasurer")]
+    keeper = world.users[("a", "shopkeeper")]
+    program = create_program(s, parish.id, ProgramInput("Canasta", "food", 15000, 30, "monthly", 1), staff)
+    family = create_family(s, parish.id, FamilyInput("María Nuñez", "rut", "12.345.678-5", consent=True), staff)
+    enrol_family(s, program, family, staff)
+    record_fund(s, parish, FundInput(program.id, 100000, date(2026, 11, 1), "Colecta"), treasurer)
+    s.commit()
+    issued = issue_voucher(s, parish=parish, program=program, family=family, user=staff, keys=code_keys())
+    s.commit()
+    assert_books(db, parish)
+    assert program.fund_available == 85000
+
+    scanner = Scanner(keeper, world.shops["a"], "127.0.0.1")
+    seen = lookup(s, scanner, issued.code.lower(), keys=code_keys())
+    assert seen.redeemable and seen.voucher.remaining == 15000
+    s.commit()
+    r1, replayed = redeem(s, scanner, issued.code, 12000, idempotency_key="k1", keys=code_keys())
+    s.commit()
+    assert not replayed and issued.voucher.remaining == 3000
+    again, replayed = redeem(s, scanner, issued.code, 12000, idempotency_key="k1", keys=code_keys())
+    assert replayed and again.id == r1.id
+    s.commit()
+    assert_books(db, parish)
+    void_redemption(s, r1, user=keeper)
+    s.commit()
+    assert issued.voucher.remaining == 15000
+    assert_books(db, parish)
+    r2, _ = redeem(s, scanner, issued.code, 15000, idempotency_key="k2", keys=code_keys())
+    s.commit()
+    assert issued.voucher.status.value == "redeemed"
+    settlement, _ = settle(s, parish, SettlementInput(world.shops["a"].id, local_today(), "transfer", "T-1"), treasurer)
+    s.commit()
+    assert settlement.amount == 15000
+    assert_books(db, parish)
+    with pytest.raises(Exception):
+        cancel_voucher(s, issued.voucher, reason="x", user=staff)
+    s.rollback()
+    assert_books(db, parish)

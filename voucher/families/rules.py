@@ -1,0 +1,73 @@
+"""Pure rules for households: documents and search keys (no database, no Flask)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from stdnum import exceptions as stdnum_errors
+from stdnum.cl import rut as stdnum_rut
+
+from voucher.families.models import DocumentType
+
+
+def search_key(text: str) -> str:
+    """Accent- and case-insensitive form: 'NUÑEZ' and 'Nuñez' both become 'nunez'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", plain).strip().lower()
+
+
+def expected_rut_check_digit(body: str) -> str:
+    return stdnum_rut.calc_check_digit(body)
+
+
+def normalise_rut(text: str) -> str:
+    """'12.345.678-5', '123456785', '12345678-5' -> '12345678-5'.
+
+    Raises ValueError with a message for people ('RUT inválido: el dígito
+    verificador debería ser 5').
+    """
+    compact = stdnum_rut.compact(text or "")
+    if not compact:
+        raise ValueError(str(_l("Escriba el RUT.")))
+    try:
+        stdnum_rut.validate(compact)
+    except stdnum_errors.InvalidChecksum:
+        raise ValueError(
+            str(
+                _l(
+                    "RUT inválido: el dígito verificador debería ser %(dv)s.",
+                    dv=expected_rut_check_digit(compact[:-1]),
+                )
+            )
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValueError(str(_l("RUT inválido: revise los números."))) from None
+    return f"{compact[:-1]}-{compact[-1]}"
+
+
+def format_rut(normalised: str) -> str:
+    """'12345678-5' -> '12.345.678-5'."""
+    return stdnum_rut.format(normalised)
+
+
+def normalise_document(doc_type: DocumentType, number: str) -> str:
+    """The stored form of a document number; raises ValueError for a bad one."""
+    if doc_type == DocumentType.RUT:
+        return normalise_rut(number)
+    cleaned = re.sub(r"[\s.\-]", "", number or "").upper()
+    if not re.fullmatch(r"[A-Z0-9]{4,20}", cleaned):
+        raise ValueError(str(_l("Documento inválido: use de 4 a 20 letras o números.")))
+    return cleaned
+
+
+def looks_like_rut(text: str) -> str | None:
+    """The normalised RUT when a search box text is a valid RUT, else None."""
+    if not re.fullmatch(r"[\d.\-\skK]+", text or "") or not re.search(r"\d{6}", text.replace(".", "")):
+        return None
+    try:
+        return normalise_rut(text)
+    except ValueError:
+        return None

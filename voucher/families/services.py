@@ -1,0 +1,205 @@
+"""Households: register, edit, deactivate, search, export and anonymise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from voucher.audit.services import record
+from voucher.db import utcnow
+from voucher.errors import Duplicate, NotFound, ValidationFailed
+from voucher.families.models import DocumentType, Family
+from voucher.families.rules import format_rut, looks_like_rut, normalise_document, search_key
+
+MAX_HOUSEHOLD = 30
+
+
+@dataclass
+class FamilyInput:
+    head_name: str
+    document_type: str
+    document_number: str
+    household_adults: int = 1
+    household_children: int = 0
+    address: str = ""
+    sector: str = ""
+    phone: str = ""
+    notes: str = ""
+    consent: bool = False
+
+
+def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any], list]:
+    errors: list[tuple[str, Any]] = []
+    name = " ".join((data.head_name or "").split())
+    if not name:
+        errors.append(("head_name", _l("Escriba el nombre de la jefa o jefe de hogar.")))
+    elif len(name) > 120:
+        errors.append(("head_name", _l("El nombre es demasiado largo (máximo 120).")))
+    try:
+        doc_type = DocumentType(data.document_type)
+    except ValueError:
+        doc_type = None
+        errors.append(("document_type", _l("Elija el tipo de documento.")))
+    number = ""
+    if doc_type is not None:
+        try:
+            number = normalise_document(doc_type, data.document_number)
+        except ValueError as error:
+            errors.append(("document_number", str(error)))
+    for field, value in (("household_adults", data.household_adults),
+                         ("household_children", data.household_children)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOUSEHOLD:
+            errors.append((field, _l("Escriba un número entre 0 y %(max)s.", max=MAX_HOUSEHOLD)))
+    if isinstance(data.household_adults, int) and data.household_adults == 0 and not errors:
+        errors.append(("household_adults", _l("El hogar tiene al menos un adulto.")))
+    for field, limit in (("address", 200), ("sector", 80), ("phone", 30), ("notes", 2000)):
+        if len(getattr(data, field) or "") > limit:
+            errors.append((field, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit)))
+    if require_consent and not data.consent:
+        errors.append(("consent", _l("Registre el consentimiento de la familia para guardar sus datos.")))
+    cleaned = {
+        "head_name": name,
+        "search_name": search_key(name),
+        "document_type": doc_type,
+        "document_number": number,
+        "household_adults": data.household_adults,
+        "household_children": data.household_children,
+        "address": (data.address or "").strip(),
+        "sector": (data.sector or "").strip(),
+        "phone": (data.phone or "").strip(),
+        "notes": (data.notes or "").strip(),
+    }
+    return cleaned, errors
+
+
+def _check_duplicate(session: Session, parish_id: int, cleaned: dict, exclude_id: int | None) -> None:
+    query = sa.select(Family.id).where(
+        Family.parish_id == parish_id,
+        Family.document_type == cleaned["document_type"],
+        Family.document_number == cleaned["document_number"],
+    )
+    if exclude_id is not None:
+        query = query.where(Family.id != exclude_id)
+    existing = session.scalar(query)
+    if existing is not None:
+        raise Duplicate(
+            _l("Ya existe una familia con ese documento (familia N° %(id)s)."),
+            existing_id=existing,
+            id=existing,
+            field="document_number",
+        )
+
+
+def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any) -> Family:
+    """Refuses missing name, a bad document (with the reason), absent consent, and a
+    document already registered in this parish (pointing to that family)."""
+    cleaned, errors = _clean(data, require_consent=True)
+    if errors:
+        raise ValidationFailed(errors)
+    _check_duplicate(session, parish_id, cleaned, None)
+    family = Family(
+        parish_id=parish_id, consent_at=utcnow(), consent_by_id=getattr(user, "id", None), **cleaned
+    )
+    session.add(family)
+    session.flush()
+    record(session, "family_created", user=user, parish_id=parish_id, obj=family)
+    return family
+
+
+def update_family(session: Session, family: Family, data: FamilyInput, user: Any) -> Family:
+    """Same checks as creation; consent stays as recorded."""
+    if family.anonymised_at is not None:
+        raise ValidationFailed([], _l("Esta familia fue anonimizada y no se puede editar."))
+    cleaned, errors = _clean(data, require_consent=False)
+    if errors:
+        raise ValidationFailed(errors)
+    _check_duplicate(session, family.parish_id, cleaned, family.id)
+    changed = sorted(k for k, v in cleaned.items() if getattr(family, k) != v and k != "search_name")
+    for key, value in cleaned.items():
+        setattr(family, key, value)
+    record(session, "family_updated", user=user, parish_id=family.parish_id, obj=family, fields=changed)
+    return family
+
+
+def set_active(session: Session, family: Family, active: bool, user: Any) -> Family:
+    family.active = active
+    record(session, "family_activated" if active else "family_deactivated", user=user,
+           parish_id=family.parish_id, obj=family)
+    return family
+
+
+def search(session: Session, parish_id: int, q: str = "", *, active_only: bool = False) -> sa.Select:
+    """Families of the parish matching a name (accents and case ignored) or a
+    document in any format, newest first."""
+    query = sa.select(Family).where(Family.parish_id == parish_id)
+    q = (q or "").strip()
+    if q:
+        rut = looks_like_rut(q)
+        key = search_key(q)
+        conditions = [Family.search_name.contains(key, autoescape=True)]
+        compact = "".join(ch for ch in q.upper() if ch.isalnum())
+        if rut:
+            conditions.append(Family.document_number == rut)
+        elif compact:
+            conditions.append(Family.document_number == compact)
+        query = query.where(sa.or_(*conditions))
+    if active_only:
+        query = query.where(Family.active.is_(True))
+    return query.order_by(Family.id.desc())
+
+
+def get_family(session: Session, parish_id: int, family_id: int) -> Family:
+    family = session.get(Family, family_id)
+    if family is None or family.parish_id != parish_id:
+        raise NotFound()
+    return family
+
+
+def display_document(family: Family) -> str:
+    if family.document_type == DocumentType.RUT and family.document_number:
+        return format_rut(family.document_number)
+    return family.document_number
+
+
+def export_family(session: Session, family: Family, user: Any) -> dict[str, Any]:
+    """Everything kept about a household (the data subject's access right)."""
+    from voucher.vouchers.models import Voucher
+
+    record(session, "family_exported", user=user, parish_id=family.parish_id, obj=family)
+    vouchers = session.scalars(sa.select(Voucher).where(Voucher.family_id == family.id)).all()
+    return {
+        "id": family.id,
+        "head_name": family.head_name,
+        "document_type": family.document_type.value,
+        "document_number": family.document_number,
+        "household_adults": family.household_adults,
+        "household_children": family.household_children,
+        "address": family.address,
+        "sector": family.sector,
+        "phone": family.phone,
+        "notes": family.notes,
+        "consent_at": family.consent_at.isoformat(),
+        "created_at": family.created_at.isoformat(),
+        "vouchers": [
+            {"serial": v.serial, "amount": v.amount, "status": v.status.value,
+             "issued_on": v.issued_on.isoformat()}
+            for v in vouchers
+        ],
+    }
+
+
+def anonymise_family(session: Session, family: Family, user: Any) -> Family:
+    """Erase personal data but keep the household row, so vouchers and the books stay whole."""
+    family.head_name = f"Anonimizada {family.id}"
+    family.search_name = search_key(family.head_name)
+    family.document_type = DocumentType.OTHER
+    family.document_number = f"ANON{family.id:06d}"
+    family.address = family.sector = family.phone = family.notes = ""
+    family.active = False
+    family.anonymised_at = utcnow()
+    record(session, "family_anonymised", user=user, parish_id=family.parish_id, obj=family)
+    return family

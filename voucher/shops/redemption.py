@@ -1,0 +1,397 @@
+"""Looking up and redeeming vouchers at a shop, and voiding redemptions.
+
+Double spending is stopped by the database: one conditional relative UPDATE of the
+voucher's remaining value that must change exactly one row, in the same transaction
+as the redemption row and its ledger entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from voucher.audit.services import record
+from voucher.auth.models import Role
+from voucher.dates import format_date, local_today, to_local
+from voucher.db import utcnow
+from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, RateLimited
+from voucher.ledger import flows
+from voucher.money import MAX_AMOUNT, format_clp
+from voucher.parishes.models import Parish
+from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, ShopParish
+from voucher.vouchers import rules
+from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
+from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.services import close_voucher, find_by_code, state_of
+
+
+@dataclass(frozen=True)
+class Limits:
+    slow_after: int = 5
+    block_after: int = 10
+    window: timedelta = timedelta(minutes=10)
+    pause: timedelta = timedelta(seconds=30)
+    void_window: timedelta = timedelta(minutes=15)
+
+
+@dataclass
+class Scanner:
+    """Who is scanning: the user, their shop (None for parish staff) and address."""
+
+    user: Any
+    shop: Shop | None
+    ip: str | None
+
+
+@dataclass
+class Lookup:
+    voucher: Voucher
+    parish: Parish
+    refusal: rules.RedemptionRefused | None
+
+    @property
+    def redeemable(self) -> bool:
+        return self.refusal is None
+
+
+class TooLateToVoid(Conflict):
+    reason = "too_late"
+    message = _l("Ya pasaron más de %(minutes)s minutos: pida la anulación a la tesorería de la parroquia.")
+
+
+class AlreadySettled(Conflict):
+    reason = "settled"
+    message = _l("Este canje ya fue pagado al comercio y no se puede anular.")
+
+
+class AlreadyVoided(Conflict):
+    reason = "already_voided"
+    message = _l("Este canje ya estaba anulado.")
+
+
+def request_hash(code_hash: str, amount: Any, shop_id: int | None) -> str:
+    return hashlib.sha256(f"{code_hash}|{amount}|{shop_id}".encode()).hexdigest()
+
+
+# --- the scan log and the unknown-code brake -------------------------------------------
+
+
+def log_scan(session: Session, scanner: Scanner, *, action: str, reason: str = "",
+             voucher: Voucher | None = None, code_hash: str | None = None) -> None:
+    session.add(
+        ScanLog(
+            user_id=getattr(scanner.user, "id", None),
+            shop_id=scanner.shop.id if scanner.shop else None,
+            parish_id=voucher.parish_id if voucher is not None else getattr(scanner.user, "parish_id", None),
+            voucher_id=voucher.id if voucher is not None else None,
+            ip=scanner.ip,
+            code_hash=code_hash,
+            action=action,
+            result="refused" if reason else "ok",
+            reason=reason,
+        )
+    )
+
+
+def check_rate(session: Session, scanner: Scanner, limits: Limits, now: datetime | None = None) -> None:
+    """Slow down, then block, a user or address that keeps trying unknown codes."""
+    now = now or utcnow()
+    since = now - limits.window
+    who = [ScanLog.user_id == scanner.user.id] if getattr(scanner.user, "id", None) else []
+    if scanner.ip:
+        who.append(ScanLog.ip == scanner.ip)
+    if not who:
+        return
+    failures = session.execute(
+        sa.select(sa.func.count(), sa.func.min(ScanLog.at), sa.func.max(ScanLog.at)).where(
+            ScanLog.reason == "unknown_code", ScanLog.at >= since, sa.or_(*who)
+        )
+    ).one()
+    count, first, last = failures
+    if count >= limits.block_after:
+        raise RateLimited(retry_after=max(1, int((first + limits.window - now).total_seconds()) + 1))
+    if count >= limits.slow_after and last is not None and now - last < limits.pause:
+        raise RateLimited(retry_after=max(1, int((last + limits.pause - now).total_seconds()) + 1))
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+def _last_use(session: Session, voucher: Voucher) -> tuple[str, str]:
+    row = session.execute(
+        sa.select(Redemption.created_at, Shop.name)
+        .join(Shop, Shop.id == Redemption.shop_id)
+        .where(Redemption.voucher_id == voucher.id, Redemption.status == RedemptionStatus.COMMITTED)
+        .order_by(Redemption.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "", ""
+    return format_date(to_local(row[0]).date()), row[1]
+
+
+def refusal_for(session: Session, voucher: Voucher, parish: Parish, shop: Shop | None,
+                today: date, amount: int | None = None) -> rules.RedemptionRefused | None:
+    """Why this shop cannot take this voucher now, or None. Shops are checked for
+    category and enrolment; parish staff (no shop) see only the voucher's own state."""
+    status = rules.effective_status(state_of(voucher), today)
+    if status == VoucherStatus.CANCELLED:
+        return rules.Cancelled()
+    if status == VoucherStatus.EXPIRED:
+        return rules.Expired(date=format_date(voucher.expires_on))
+    if status == VoucherStatus.REDEEMED or voucher.remaining == 0:
+        when, where = _last_use(session, voucher)
+        return rules.AlreadyUsed(date=when, shop=where)
+    if shop is not None:
+        enrolled = session.scalar(
+            sa.select(ShopParish.id).where(
+                ShopParish.shop_id == shop.id, ShopParish.parish_id == parish.id,
+                ShopParish.active.is_(True),
+            )
+        )
+        if enrolled is None or not shop.active:
+            return rules.ShopNotEnrolled(parish=parish.name)
+        if voucher.category.value not in shop.categories:
+            return rules.CategoryNotAccepted(category=str(rules.CATEGORY_LABELS[voucher.category.value]))
+    if amount is not None and amount > voucher.remaining:
+        return rules.InsufficientBalance(remaining=format_clp(voucher.remaining))
+    return None
+
+
+def _resolve(session: Session, scanner: Scanner, code_text: str, keys: CodeKeys,
+             action: str) -> tuple[Voucher, str]:
+    """The voucher a typed or scanned code names. Refuses typos and unknown codes (both
+    count against the unknown-code brake), old replaced codes, and another parish's
+    voucher for parish staff (unknown to them)."""
+    try:
+        code = normalize_code(code_text or "")
+    except CodeTypo:
+        raise rules.CodeTypoRefused() from None
+    code_hash = keys.lookup_hash(code)
+    voucher, replaced = find_by_code(session, code_hash)
+    staff_parish = getattr(scanner.user, "parish_id", None)
+    if voucher is None or (scanner.shop is None and voucher.parish_id != staff_parish):
+        raise rules.UnknownCode()
+    if replaced:
+        raise rules.Replaced()
+    return voucher, code_hash
+
+
+def guarded(session: Session, scanner: Scanner, action: str, work, *, code_hash: str | None = None):
+    """Run a lookup or redemption; whatever the outcome, keep it in the scan log.
+
+    A refusal rolls back the attempt, then records the refusal in its own small
+    transaction, so the log survives while no money moved. This is the one service
+    that commits, because the log must outlive the refused request.
+    """
+    try:
+        return work()
+    except (rules.RedemptionRefused, RateLimited) as refusal:
+        session.rollback()
+        voucher = getattr(refusal, "voucher", None)
+        log_scan(session, scanner, action=action, reason=refusal.reason, voucher=voucher,
+                 code_hash=getattr(refusal, "code_hash", code_hash))
+        session.commit()
+        raise
+
+
+def lookup(session: Session, scanner: Scanner, code_text: str, *, keys: CodeKeys,
+           limits: Limits = Limits(), today: date | None = None) -> Lookup:
+    """What the voucher screen shows. Unknown codes raise; a known voucher comes back
+    with its refusal reason (if any) for this shop."""
+
+    def work() -> Lookup:
+        check_rate(session, scanner, limits)
+        try:
+            voucher, code_hash = _resolve(session, scanner, code_text, keys, "lookup")
+        except rules.RedemptionRefused as refusal:
+            refusal.code_hash = _safe_hash(code_text, keys)
+            raise
+        parish = session.get(Parish, voucher.parish_id)
+        refusal = refusal_for(session, voucher, parish, scanner.shop,
+                              today or local_today(parish.timezone))
+        log_scan(session, scanner, action="lookup", reason=refusal.reason if refusal else "",
+                 voucher=voucher, code_hash=code_hash)
+        return Lookup(voucher, parish, refusal)
+
+    return guarded(session, scanner, "lookup", work)
+
+
+def _safe_hash(code_text: str, keys: CodeKeys) -> str | None:
+    try:
+        return keys.lookup_hash(normalize_code(code_text or ""))
+    except CodeTypo:
+        return None
+
+
+def redeem(session: Session, scanner: Scanner, code_text: str, amount: Any, *,
+           idempotency_key: str, keys: CodeKeys, limits: Limits = Limits(),
+           today: date | None = None) -> tuple[Redemption, bool]:
+    """Charge ``amount`` pesos of a voucher at the scanner's shop.
+
+    Returns (redemption, replayed). A retried request with the same idempotency key
+    returns the original redemption and moves no money; the same key with another
+    code, amount or shop is refused. Refuses bad amounts (422), unknown codes (404),
+    used-up or short vouchers (409), expired or cancelled ones (410), categories the
+    shop does not take and parishes it is not enrolled in (403), and too many unknown
+    codes (429).
+    """
+    shop = scanner.shop
+    if shop is None or scanner.user.role != Role.SHOPKEEPER:
+        raise Forbidden()
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 120:
+        raise IdempotencyMismatch(_l("Falta la clave de operación (Idempotency-Key) o es demasiado larga."))
+
+    def work() -> tuple[Redemption, bool]:
+        code_hash = _safe_hash(code_text, keys)
+        wanted = request_hash(code_hash or "", amount, shop.id)
+        replay = _replay(session, key, wanted)
+        if replay is not None:
+            return replay, True
+        check_rate(session, scanner, limits)
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+            raise rules.BadAmount()
+        try:
+            voucher, code_hash = _resolve(session, scanner, code_text, keys, "redeem")
+        except rules.RedemptionRefused as refusal:
+            refusal.code_hash = code_hash
+            raise
+        parish = session.get(Parish, voucher.parish_id)
+        day = today or local_today(parish.timezone)
+        refusal = refusal_for(session, voucher, parish, shop, day, amount)
+        if refusal is not None:
+            refusal.voucher = voucher
+            raise refusal
+        changed = session.execute(
+            sa.update(Voucher)
+            .where(
+                Voucher.id == voucher.id,
+                Voucher.status == VoucherStatus.ACTIVE,
+                Voucher.remaining >= amount,
+                Voucher.expires_on >= day,
+            )
+            .values(
+                remaining=Voucher.remaining - amount,
+                status=sa.case(
+                    (Voucher.remaining == amount, VoucherStatus.REDEEMED.value),
+                    else_=VoucherStatus.ACTIVE.value,
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            # Someone else spent it between our read and our write: say why, from the row.
+            session.expire(voucher)
+            refusal = refusal_for(session, voucher, parish, shop, day, amount) or rules.AlreadyUsed(
+                date="", shop=""
+            )
+            refusal.voucher = voucher
+            raise refusal
+        session.expire(voucher)
+        redemption = Redemption(
+            parish_id=voucher.parish_id, voucher_id=voucher.id, shop_id=shop.id,
+            user_id=scanner.user.id, amount=amount, idempotency_key=key, request_hash=wanted,
+            status=RedemptionStatus.COMMITTED,
+        )
+        session.add(redemption)
+        try:
+            session.flush()
+        except IntegrityError:
+            # The same key committed concurrently: answer with that one.
+            session.rollback()
+            replay = _replay(session, key, wanted)
+            if replay is None:
+                raise
+            return replay, True
+        flows.redemption(session, parish_id=voucher.parish_id, shop_id=shop.id, shop_name=shop.name,
+                         redemption_id=redemption.id, voucher_id=voucher.id, amount=amount,
+                         serial=voucher.serial, user_id=scanner.user.id)
+        log_scan(session, scanner, action="redeem", voucher=voucher, code_hash=code_hash)
+        record(session, "redemption", user=scanner.user, parish_id=voucher.parish_id,
+               shop_id=shop.id, obj=redemption, amount=amount, serial=voucher.serial)
+        return redemption, False
+
+    return guarded(session, scanner, "redeem", work)
+
+
+def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
+    existing = session.scalar(sa.select(Redemption).where(Redemption.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.request_hash != wanted:
+        raise IdempotencyMismatch()
+    return existing
+
+
+def void_redemption(session: Session, redemption: Redemption, *, user: Any, reason: str = "",
+                    limits: Limits = Limits(), now: datetime | None = None) -> Redemption:
+    """Undo a redemption: its value returns to the voucher (or to the program fund if
+    the voucher has expired or been cancelled meanwhile), with a ledger reversal.
+
+    A shopkeeper may void only their own shop's redemptions within the void window;
+    the treasurer may void any of the parish's later. Nobody voids a settled or an
+    already voided redemption.
+    """
+    now = now or utcnow()
+    if user.role == Role.SHOPKEEPER:
+        if redemption.shop_id != user.shop_id:
+            raise NotFound()
+        if now - redemption.created_at > limits.void_window:
+            raise TooLateToVoid(minutes=int(limits.void_window.total_seconds() // 60))
+    elif user.role == Role.TREASURER:
+        if redemption.parish_id != user.parish_id:
+            raise NotFound()
+    else:
+        raise Forbidden()
+    if redemption.settlement_id is not None:
+        raise AlreadySettled()
+    changed = session.execute(
+        sa.update(Redemption)
+        .where(
+            Redemption.id == redemption.id,
+            Redemption.status == RedemptionStatus.COMMITTED,
+            Redemption.settlement_id.is_(None),
+        )
+        .values(status=RedemptionStatus.VOIDED.value, voided_at=now, voided_by_id=user.id,
+                void_reason=(reason or "")[:200])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(redemption)
+    if changed != 1:
+        raise AlreadySettled() if redemption.settlement_id is not None else AlreadyVoided()
+    voucher = session.scalars(
+        sa.select(Voucher).where(Voucher.id == redemption.voucher_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    parish = session.get(Parish, voucher.parish_id)
+    after = rules.status_after_void(state_of(voucher), local_today(parish.timezone))
+    voucher.remaining += redemption.amount
+    if voucher.status == VoucherStatus.REDEEMED:
+        voucher.status = VoucherStatus.ACTIVE
+    session.flush()
+    flows.redemption_voided(session, redemption_id=redemption.id, user_id=user.id)
+    if after != VoucherStatus.ACTIVE:
+        close_voucher(session, voucher, expired=after == VoucherStatus.EXPIRED,
+                      reason=voucher.status_reason or "anulación de canje", user=user)
+    record(session, "redemption_voided", user=user, parish_id=redemption.parish_id,
+           shop_id=redemption.shop_id, obj=redemption, amount=redemption.amount, reason=reason)
+    return redemption
+
+
+def shop_day(session: Session, shop_id: int, start: datetime, end: datetime) -> list[Redemption]:
+    return list(
+        session.scalars(
+            sa.select(Redemption)
+            .where(Redemption.shop_id == shop_id, Redemption.created_at >= start,
+                   Redemption.created_at < end)
+            .order_by(Redemption.id.desc())
+        )
+    )

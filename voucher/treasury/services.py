@@ -1,0 +1,351 @@
+"""Funds, what the parish owes each shop, and settlements (paying shops)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from voucher.audit.services import record
+from voucher.auth.models import Role
+from voucher.dates import local_today
+from voucher.db import utcnow
+from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, ValidationFailed
+from voucher.ledger import flows
+from voucher.money import MAX_AMOUNT
+from voucher.parishes.models import Parish
+from voucher.programs.models import Program
+from voucher.shops.models import Redemption, RedemptionStatus, Shop, ShopParish
+from voucher.treasury.models import (
+    Fund,
+    PaymentMethod,
+    Settlement,
+    SettlementLine,
+    SettlementStatus,
+)
+
+
+class NothingToSettle(Conflict):
+    reason = "nothing_to_settle"
+    message = _l("No hay canjes pendientes de pago para este comercio hasta esa fecha.")
+
+
+class SettlementNotPending(Conflict):
+    reason = "not_pending"
+    message = _l("Este pago no está esperando aprobación.")
+
+
+class SamePersonApproval(Conflict):
+    reason = "same_person"
+    message = _l("Otra persona (tesorero/a o administrador/a) debe aprobar este pago.")
+
+
+class SettlementNotPaid(Conflict):
+    reason = "not_paid"
+    message = _l("Solo se puede revertir un pago realizado.")
+
+
+@dataclass
+class FundInput:
+    program_id: int
+    amount: int
+    received_on: date
+    source: str
+    reference: str = ""
+
+
+def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) -> Fund:
+    """Money received for a program. Refuses another parish's program (404), a
+    non-positive or huge amount, a future date and a missing source (422)."""
+    program = session.get(Program, data.program_id) if isinstance(data.program_id, int) else None
+    if program is None or program.parish_id != parish.id:
+        raise NotFound()
+    errors = []
+    amount = data.amount
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        errors.append(("amount", _l("Escriba un monto en pesos entre $1 y $100.000.000.")))
+    if not isinstance(data.received_on, date) or data.received_on > local_today(parish.timezone):
+        errors.append(("received_on", _l("La fecha no puede ser futura.")))
+    source = " ".join((data.source or "").split())
+    if not source or len(source) > 120:
+        errors.append(("source", _l("Escriba de dónde viene el dinero (máximo 120 caracteres).")))
+    if len(data.reference or "") > 120:
+        errors.append(("reference", _l("Demasiado largo (máximo %(n)s caracteres).", n=120)))
+    if errors:
+        raise ValidationFailed(errors)
+    fund = Fund(parish_id=parish.id, program_id=program.id, amount=amount,
+                received_on=data.received_on, source=source,
+                reference=(data.reference or "").strip(), recorded_by_id=getattr(user, "id", None))
+    session.add(fund)
+    session.flush()
+    flows.fund_received(session, parish_id=parish.id, program_id=program.id, fund_id=fund.id,
+                        amount=amount, received_on=data.received_on, user_id=getattr(user, "id", None),
+                        memo=f"{source} {fund.reference}".strip())
+    record(session, "fund_recorded", user=user, parish_id=parish.id, obj=fund, amount=amount,
+           program_id=program.id)
+    return fund
+
+
+# --- what is owed ---------------------------------------------------------------------
+
+
+@dataclass
+class ShopBalance:
+    shop: Shop
+    owed: int
+    unsettled_count: int
+    oldest_unsettled: datetime | None
+    last_payment_at: datetime | None
+    last_payment_amount: int | None
+
+
+def _unsettled(parish_id: int, shop_id: int | None = None, through_end: datetime | None = None):
+    conditions = [
+        Redemption.parish_id == parish_id,
+        Redemption.status == RedemptionStatus.COMMITTED,
+        Redemption.settlement_id.is_(None),
+    ]
+    if shop_id is not None:
+        conditions.append(Redemption.shop_id == shop_id)
+    if through_end is not None:
+        conditions.append(Redemption.created_at < through_end)
+    return conditions
+
+
+def shop_balances(session: Session, parish_id: int) -> list[ShopBalance]:
+    """Per enrolled shop: owed now, how many and since when unpaid, and the last payment,
+    in three grouped queries whatever the number of shops."""
+    shops = session.scalars(
+        sa.select(Shop).join(ShopParish, ShopParish.shop_id == Shop.id)
+        .where(ShopParish.parish_id == parish_id).order_by(Shop.name)
+    ).all()
+    owed = {
+        row.shop_id: row
+        for row in session.execute(
+            sa.select(Redemption.shop_id, sa.func.sum(Redemption.amount).label("owed"),
+                      sa.func.count().label("n"), sa.func.min(Redemption.created_at).label("oldest"))
+            .where(*_unsettled(parish_id)).group_by(Redemption.shop_id)
+        )
+    }
+    latest = (
+        sa.select(Settlement.shop_id, sa.func.max(Settlement.id).label("id"))
+        .where(Settlement.parish_id == parish_id, Settlement.status == SettlementStatus.PAID)
+        .group_by(Settlement.shop_id).subquery()
+    )
+    paid = {
+        row.shop_id: row
+        for row in session.execute(
+            sa.select(Settlement.shop_id, Settlement.paid_at, Settlement.amount)
+            .join(latest, latest.c.id == Settlement.id)
+        )
+    }
+    result = []
+    for shop in shops:
+        o, p = owed.get(shop.id), paid.get(shop.id)
+        result.append(ShopBalance(
+            shop=shop, owed=int(o.owed) if o else 0, unsettled_count=o.n if o else 0,
+            oldest_unsettled=_aware(o.oldest) if o else None,
+            last_payment_at=p.paid_at if p else None, last_payment_amount=p.amount if p else None,
+        ))
+    return result
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def shop_balance(session: Session, parish_id: int, shop: Shop) -> ShopBalance:
+    for balance in shop_balances(session, parish_id):
+        if balance.shop.id == shop.id:
+            return balance
+    raise NotFound()
+
+
+def day_end_utc(day: date, tz: str) -> datetime:
+    """The first instant after ``day`` ends in the parish's time zone, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def unsettled_redemptions(session: Session, parish: Parish, shop_id: int, through: date) -> list[Redemption]:
+    return list(
+        session.scalars(
+            sa.select(Redemption)
+            .where(*_unsettled(parish.id, shop_id, day_end_utc(through, parish.timezone)))
+            .order_by(Redemption.created_at, Redemption.id)
+        )
+    )
+
+
+# --- settlements ------------------------------------------------------------------------
+
+
+@dataclass
+class SettlementInput:
+    shop_id: int
+    through: date
+    method: str
+    reference: str = ""
+
+
+def _settlement_hash(data: SettlementInput) -> str:
+    return hashlib.sha256(
+        f"{data.shop_id}|{data.through}|{data.method}|{data.reference}".encode()
+    ).hexdigest()
+
+
+def settle(session: Session, parish: Parish, data: SettlementInput, user: Any, *,
+           idempotency_key: str | None = None) -> tuple[Settlement, bool]:
+    """Pay a shop for all its unsettled, unvoided redemptions up to ``through``.
+
+    With the parish's two-person rule the settlement is only proposed: no money moves
+    until a second person approves it. Returns (settlement, replayed). Refuses another
+    parish's shop (404), a bad method or date (422), nothing to settle (409), and an
+    idempotency key reused with other data (422).
+    """
+    if user.role not in (Role.TREASURER, Role.ADMIN):
+        raise Forbidden()
+    key = (idempotency_key or "").strip() or None
+    wanted = _settlement_hash(data)
+    if key:
+        existing = session.scalar(sa.select(Settlement).where(Settlement.idempotency_key == key))
+        if existing is not None:
+            if existing.request_hash != wanted or existing.parish_id != parish.id:
+                raise IdempotencyMismatch()
+            return existing, True
+    from voucher.shops.services import get_parish_shop
+
+    shop = get_parish_shop(session, parish.id, data.shop_id)
+    errors = []
+    if data.method not in {m.value for m in PaymentMethod}:
+        errors.append(("method", _l("Elija transferencia, efectivo o cheque.")))
+    if not isinstance(data.through, date) or data.through > local_today(parish.timezone):
+        errors.append(("through", _l("La fecha de corte no puede ser futura.")))
+    if len(data.reference or "") > 120:
+        errors.append(("reference", _l("Demasiado largo (máximo %(n)s caracteres).", n=120)))
+    if errors:
+        raise ValidationFailed(errors)
+    # Lock the shop's payable account: two treasurers paying one shop queue here.
+    from voucher.ledger.chart import open_payable_account
+    from voucher.ledger.models import Account
+
+    payable = open_payable_account(session, parish.id, shop.id, shop.name)
+    session.execute(sa.select(Account.id).where(Account.id == payable).with_for_update())
+    redemptions = unsettled_redemptions(session, parish, shop.id, data.through)
+    if not redemptions:
+        raise NothingToSettle()
+    proposed_only = parish.two_person_rule
+    settlement = Settlement(
+        parish_id=parish.id, shop_id=shop.id, through=data.through,
+        amount=sum(r.amount for r in redemptions), redemption_count=len(redemptions),
+        method=PaymentMethod(data.method), reference=(data.reference or "").strip(),
+        status=SettlementStatus.PROPOSED if proposed_only else SettlementStatus.PAID,
+        idempotency_key=key, request_hash=wanted, proposed_by_id=user.id,
+    )
+    session.add(settlement)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(sa.select(Settlement).where(Settlement.idempotency_key == key))
+        if existing is None or existing.request_hash != wanted:
+            raise IdempotencyMismatch() from None
+        return existing, True
+    session.add_all(
+        SettlementLine(settlement_id=settlement.id, redemption_id=r.id, amount=r.amount)
+        for r in redemptions
+    )
+    record(session, "settlement_proposed" if proposed_only else "settlement_paid", user=user,
+           parish_id=parish.id, shop_id=shop.id, obj=settlement, amount=settlement.amount)
+    if not proposed_only:
+        _pay(session, settlement, [r.id for r in redemptions], user)
+    session.flush()
+    return settlement, False
+
+
+def _pay(session: Session, settlement: Settlement, redemption_ids: list[int], user: Any) -> None:
+    """Mark the redemptions settled (each only if still unsettled and not voided) and post."""
+    changed = session.execute(
+        sa.update(Redemption)
+        .where(Redemption.id.in_(redemption_ids), Redemption.settlement_id.is_(None),
+               Redemption.status == RedemptionStatus.COMMITTED)
+        .values(settlement_id=settlement.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != len(redemption_ids):
+        raise Conflict(_l("Algunos canjes cambiaron mientras tanto. Revise la lista y vuelva a intentar."))
+    settlement.status = SettlementStatus.PAID
+    settlement.paid_at = utcnow()
+    settlement.approved_by_id = getattr(user, "id", None)
+    session.flush()
+    flows.settlement_paid(
+        session, parish_id=settlement.parish_id, shop_id=settlement.shop_id,
+        shop_name=settlement.shop.name, settlement_id=settlement.id, amount=settlement.amount,
+        user_id=getattr(user, "id", None),
+        memo=f"Pago {settlement.id:06d} {settlement.method.value} {settlement.reference}".strip(),
+    )
+
+
+def _lines(session: Session, settlement: Settlement) -> list[int]:
+    return list(session.scalars(
+        sa.select(SettlementLine.redemption_id).where(SettlementLine.settlement_id == settlement.id)
+    ))
+
+
+def approve(session: Session, settlement: Settlement, user: Any) -> Settlement:
+    """Second person's approval under the two-person rule: the money moves now."""
+    if user.role not in (Role.TREASURER, Role.ADMIN):
+        raise Forbidden()
+    if settlement.status != SettlementStatus.PROPOSED:
+        raise SettlementNotPending()
+    if settlement.proposed_by_id == user.id:
+        raise SamePersonApproval()
+    _pay(session, settlement, _lines(session, settlement), user)
+    record(session, "settlement_approved", user=user, parish_id=settlement.parish_id,
+           shop_id=settlement.shop_id, obj=settlement, amount=settlement.amount)
+    return settlement
+
+
+def reject(session: Session, settlement: Settlement, user: Any) -> Settlement:
+    if settlement.status != SettlementStatus.PROPOSED:
+        raise SettlementNotPending()
+    settlement.status = SettlementStatus.REJECTED
+    record(session, "settlement_rejected", user=user, parish_id=settlement.parish_id, obj=settlement)
+    return settlement
+
+
+def reverse(session: Session, settlement: Settlement, *, reason: str, user: Any) -> Settlement:
+    """Undo a payment made in error: a reversing ledger entry, and its redemptions are
+    owed again. The settlement and its lines stay as a record."""
+    if settlement.status != SettlementStatus.PAID:
+        raise SettlementNotPaid()
+    if not (reason or "").strip():
+        raise ValidationFailed([("reason", _l("Escriba el motivo de la reversión."))])
+    session.execute(
+        sa.update(Redemption).where(Redemption.settlement_id == settlement.id)
+        .values(settlement_id=None).execution_options(synchronize_session=False)
+    )
+    settlement.status = SettlementStatus.REVERSED
+    settlement.reversed_at = utcnow()
+    settlement.reversal_reason = reason.strip()[:200]
+    session.flush()
+    flows.settlement_reversed(session, settlement_id=settlement.id, user_id=user.id,
+                              memo=f"Reverso pago {settlement.id:06d}: {reason.strip()}"[:300])
+    record(session, "settlement_reversed", user=user, parish_id=settlement.parish_id,
+           obj=settlement, reason=reason)
+    return settlement
+
+
+def get_settlement(session: Session, parish_id: int, settlement_id: int) -> Settlement:
+    settlement = session.get(Settlement, settlement_id) if isinstance(settlement_id, int) else None
+    if settlement is None or settlement.parish_id != parish_id:
+        raise NotFound()
+    return settlement

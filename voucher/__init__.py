@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from voucher.api import bp as api_bp
+    from voucher.api import spec
     from voucher.audit.views import bp as audit_bp
     from voucher.auth.views import bp as auth_bp
     from voucher.families.views import bp as families_bp
@@ -74,3 +75,4 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)
+    spec.app = app

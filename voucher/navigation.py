@@ -33,7 +33,7 @@ NAV = {
     Role.SHOPKEEPER: [
         ("shops.scan", _l("Escanear")),
         ("shops.today", _l("Hoy")),
-        ("shops.statement", _l("Estado de cuenta")),
+        ("treasury.my_statement", _l("Estado de cuenta")),
     ],
 }
 

@@ -116,6 +116,29 @@ def test_every_single_substitution_and_adjacent_swap_of_one_code_is_caught():
                 normalize_code(swapped(code, position))
 
 
+def test_quasigroup_is_two_times_x_plus_y_in_gf32():
+    for x in SYMBOLS:
+        doubled = (x << 1) ^ (0b100101 if x & 0b10000 else 0)  # reduce by x^5 + x^2 + 1
+        for y in SYMBOLS:
+            assert quasigroup(x, y) == doubled ^ y
+
+
+@pytest.mark.parametrize(
+    ("data", "check"),
+    [
+        ("000000000000", "0"),
+        ("7KQ2M9XD4RTA", "0"),
+        ("ZZZZZZZZZZZZ", "R"),
+        ("0123456789AB", "V"),
+        ("CDEFGHJKMNPQ", "S"),
+    ],
+)
+def test_check_symbols_never_change(data, check):
+    """Printed vouchers must stay valid: these answers are pinned."""
+    assert check_symbol(data) == check
+    assert format_code(data + check) == f"{data[:4]}-{data[4:8]}-{data[8:]}-{check}"
+
+
 def test_quasigroup_is_latin_and_totally_anti_symmetric():
     """Exhaustive over the operation, so it holds for every code, not only sampled ones:
     rows and columns are permutations (substitutions change the interim, and the change

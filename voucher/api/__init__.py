@@ -1,8 +1,7 @@
-from flask import Blueprint
+"""The JSON API under /api/v1 (contract: shared/design/api.md)."""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from voucher.api import core, docs, me  # noqa: F401  (routes register on import)
+from voucher.api import families, shops, treasury, vouchers  # noqa: F401
+from voucher.api.core import bp, spec
 
-
-@bp.route("/docs")
-def docs():
-    return "docs"
+__all__ = ["bp", "spec"]

@@ -157,6 +157,9 @@ def format_period(start: date, end: date) -> str:
     return f"{start.strftime('%d-%m-%Y')} al {end.strftime('%d-%m-%Y')}"
 
 
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def verification_code(records: Iterable[Sequence[object]]) -> str:
     """First 12 hex digits of SHA-256 over canonical JSON lines of ``records``.
 
@@ -164,9 +167,9 @@ def verification_code(records: Iterable[Sequence[object]]) -> str:
     newline, so any change of a figure, a text or the order of the lines changes the code.
     """
     digest = hashlib.sha256()
+    encode = _CANONICAL_JSON.encode
     for record in records:
-        line = json.dumps(list(record), ensure_ascii=False, separators=(",", ":"))
-        digest.update(line.encode("utf-8"))
+        digest.update(encode(list(record)).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()[:VERIFICATION_HEX_CHARS]
 

@@ -18,6 +18,3 @@ def today():
     return "today"
 
 
-@bp.route("/statement")
-def statement():
-    return "statement"

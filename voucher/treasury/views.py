@@ -21,3 +21,8 @@ def settlements():
 @bp.route("/reports")
 def reports():
     return "reports"
+
+
+@bp.route("/my-statement")
+def my_statement():
+    return "my_statement"

@@ -47,10 +47,10 @@ class CodeTypo(ValueError):
 
 # --- check symbol: Damm over a quasigroup of order 32 ---------------------------------
 #
-# x * y = a·x XOR y in GF(32) (modulus x^5 + x^2 + 1) with a = 2. Because a is neither 0
-# nor 1, (c*x)*y = (c*y)*x forces x = y, so the quasigroup is totally anti-symmetric:
-# every single substitution and every adjacent transposition changes the final interim.
-# Luhn mod 32 misses some transpositions, which is why it is not used here.
+# x * y = a·x XOR y in GF(32) (modulus x^5 + x^2 + 1) with a = 2. As a != 0 both
+# arguments can be cancelled, so a substituted symbol changes the interim and the change
+# survives every later step; as a != 1, (c*x)*y = (c*y)*x forces x = y, so swapping two
+# neighbours changes it too (total anti-symmetry). Luhn mod 32 misses some swaps.
 
 _GF32_MODULUS = 0b100101
 _MULTIPLIER = 2
@@ -126,7 +126,7 @@ def _require_canonical(code: str) -> None:
 
 
 def format_code(canonical: str) -> str:
-    """'7KQ2M9XD4RTAP' -> '7KQ2-M9XD-4RTA-P'. Refuses (CodeTypo) a non-canonical code."""
+    """'7KQ2M9XD4RTA0' -> '7KQ2-M9XD-4RTA-0'. Refuses (CodeTypo) a non-canonical code."""
     _require_canonical(canonical)
     return "-".join((canonical[0:4], canonical[4:8], canonical[8:12], canonical[12]))
 

@@ -1,0 +1,278 @@
+"""The JSON API's shared machinery: the OpenAPI document (spectree + pydantic: the
+same models validate requests and describe them), bearer-token auth, problem+json
+validation errors, pagination and Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
+from spectree import Response as SpecResponse
+from sqlalchemy.exc import IntegrityError
+
+from voucher.api.models import IdempotencyRecord
+from voucher.auth.access import Unauthenticated
+from voucher.auth.services import user_for_token
+from voucher.errors import IdempotencyMismatch, ValidationFailed
+from voucher.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+def _before(req: Any, resp: Any, error: Any, instance: Any, *args: Any) -> None:
+    if error is not None:
+        raise ValidationFailed([(field, message) for field, message in field_errors(error)])
+
+
+spec = SpecTree(
+    "flask",
+    title="Vales API",
+    version="1.0.0",
+    description=(
+        "Vouchers for parishes: families, programs, vouchers, redemptions at shops, "
+        "funds and settlements. Money is integer pesos; dates YYYY-MM-DD; times ISO 8601 "
+        "with offset. Errors are application/problem+json (RFC 9457). Unknown JSON fields "
+        "are rejected with 422. Lists are paginated with `limit` and `cursor`."
+    ),
+    mode="strict",
+    annotations=True,
+    page_templates={},
+    security_schemes=[
+        SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer")),
+    ],
+    security={"bearer": []},
+    before=_before,
+    validation_error_status=422,
+)
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["https://vales.example/problems/unknown_code"])
+    title: str
+    status: int
+    detail: str
+    reason: str | None = Field(None, examples=["unknown_code"])
+    errors: list[FieldError] | None = None
+    existing_id: int | None = None
+
+
+def responses(**codes: Any) -> SpecResponse:
+    """Success models plus the problem answers every endpoint may give."""
+    merged: dict[str, Any] = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_422": Problem}
+    merged.update({k: (Problem if v is Problem else v) for k, v in codes.items()})
+    return SpecResponse(**merged)
+
+
+_MESSAGES = {
+    "missing": _l("Este campo es obligatorio."),
+    "extra_forbidden": _l("Campo desconocido."),
+    "int_type": _l("Debe ser un número entero."),
+    "int_parsing": _l("Debe ser un número entero."),
+    "int_from_float": _l("Debe ser un número entero."),
+    "string_type": _l("Debe ser texto."),
+    "bool_type": _l("Debe ser true o false."),
+    "bool_parsing": _l("Debe ser true o false."),
+    "date_from_datetime_parsing": _l("Fecha inválida: use AAAA-MM-DD."),
+    "date_parsing": _l("Fecha inválida: use AAAA-MM-DD."),
+    "date_type": _l("Fecha inválida: use AAAA-MM-DD."),
+    "date_from_datetime_inexact": _l("Fecha inválida: use AAAA-MM-DD."),
+    "literal_error": _l("Valor no permitido."),
+    "enum": _l("Valor no permitido."),
+    "list_type": _l("Debe ser una lista."),
+    "model_type": _l("Debe ser un objeto JSON."),
+    "dict_type": _l("Debe ser un objeto JSON."),
+}
+
+
+def field_errors(error: Any) -> list[tuple[str, str]]:
+    result = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        field = ".".join(loc) or "body"
+        kind = item.get("type", "")
+        ctx = item.get("ctx") or {}
+        if kind in ("string_too_long", "too_long"):
+            message = str(_l("Demasiado largo (máximo %(n)s).", n=ctx.get("max_length", "?")))
+        elif kind in ("string_too_short", "too_short"):
+            message = str(_l("Demasiado corto (mínimo %(n)s).", n=ctx.get("min_length", "?")))
+        elif kind in ("greater_than", "greater_than_equal"):
+            message = str(_l("Debe ser mayor que %(n)s.", n=ctx.get("gt", ctx.get("ge", "?"))))
+        elif kind in ("less_than", "less_than_equal"):
+            message = str(_l("Debe ser a lo más %(n)s.", n=ctx.get("le", ctx.get("lt", "?"))))
+        elif kind in ("literal_error", "enum"):
+            message = str(_l("Valor no permitido: use %(options)s.", options=ctx.get("expected", "")))
+        else:
+            message = str(_MESSAGES.get(kind, _l("Valor no válido.")))
+        result.append((field, message))
+    return result
+
+
+@bp.before_request
+def authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise Unauthenticated()
+    user = user_for_token(db.session, token.strip())
+    if user is None:
+        raise Unauthenticated()
+    g.api_user = user
+
+
+# --- pagination -----------------------------------------------------------------------
+
+
+class Page(BaseModel):
+    next: str | None = Field(None, description="Cursor for the next page, or null at the end.")
+
+
+class PageQuery(Strict):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=40)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([("cursor", _l("Cursor no válido."))]) from None
+    if not 0 < value < 2**63:
+        raise ValidationFailed([("cursor", _l("Cursor no válido."))])
+    return value
+
+
+def paginate(query: sa.Select, id_column: Any, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """Newest first by id; the cursor is the last id seen."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = list(db.session.scalars(query.order_by(None).order_by(id_column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].id) if more and rows else None)
+
+
+# --- Idempotency-Key -----------------------------------------------------------------------
+
+
+def idempotent(*, required: bool = False) -> Callable:
+    """Replay the first response to a POST retried with the same Idempotency-Key;
+    refuse (422) the same key with a different body."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = request.headers.get("Idempotency-Key", "").strip()
+            if not key:
+                if required:
+                    raise ValidationFailed(
+                        [("Idempotency-Key", _l("Envíe la cabecera Idempotency-Key (una por operación)."))]
+                    )
+                return view(*args, **kwargs)
+            if len(key) > 100:
+                raise ValidationFailed([("Idempotency-Key", _l("Demasiado largo (máximo %(n)s).", n=100))])
+            user = g.api_user
+            body_hash = hashlib.sha256(
+                b"|".join([request.method.encode(), request.path.encode(), request.get_data()])
+            ).hexdigest()
+            stored = _stored(user.id, key)
+            if stored is not None:
+                return _replay(stored, body_hash)
+            response = view(*args, **kwargs)
+            return _remember(user.id, key, body_hash, response)
+
+        wrapper.idempotent = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def _stored(user_id: int, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def _replay(stored: IdempotencyRecord, body_hash: str) -> Response:
+    if stored.request_hash != body_hash:
+        raise IdempotencyMismatch()
+    response = Response(stored.body, status=stored.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _remember(user_id: int, key: str, body_hash: str, result: Any) -> Any:
+    """Keep the response in the same transaction as the work (committed after the view)."""
+    response = current_app.make_response(result)
+    if response.status_code < 400 and response.mimetype == "application/json":
+        db.session.add(
+            IdempotencyRecord(user_id=user_id, key=key, method=request.method, path=request.path,
+                              request_hash=body_hash, status=response.status_code,
+                              body=response.get_data(as_text=True))
+        )
+        g.idempotency = (user_id, key, body_hash)
+    return response
+
+
+@bp.after_request
+def commit(response: Response) -> Response:
+    """API views never commit: the work (and its idempotency record) commits here,
+    once, after the view succeeded; anything else rolls back."""
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same request finished first in another worker: answer as it did.
+        db.session.rollback()
+        pending = g.get("idempotency")
+        stored = _stored(pending[0], pending[1]) if pending else None
+        if stored is None:
+            from voucher.handlers import problem
+
+            return problem(409, "conflict", str(_l("La operación chocó con otra simultánea. Intente de nuevo.")))
+        return _replay(stored, pending[2])
+    return response
+
+
+def json_dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)

@@ -1,0 +1,3 @@
+"""API endpoints: families."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""API endpoints: shops."""
+
+from __future__ import annotations

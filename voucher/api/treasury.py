@@ -1,0 +1,3 @@
+"""API endpoints: treasury."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""API endpoints: vouchers."""
+
+from __future__ import annotations

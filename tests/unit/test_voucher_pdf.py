@@ -176,6 +176,8 @@ def test_the_pdf_stays_small(pdf):
         {"amount": -5000},
         {"amount": 15000.0},
         {"amount": True},
+        {"expires_on": None},
+        {"serial": " "},
         {"code": "7KQ2-M9XD-4RTA-P"},
         {"redeem_url": "http://vales.test/r/OTHER"},
         {"redeem_url": "http://vales.test/" + "x" * 200 + "/r/{shown}"},

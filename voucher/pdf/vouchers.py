@@ -62,8 +62,9 @@ def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
     """A4 pages, four vouchers each, in the given order, as PDF bytes.
 
     Refuses (ValueError) an empty list, an unknown category, a face value that is not
-    a positive whole number of pesos, a code that is not canonical, a redeem URL that
-    would open a different code from the one printed, or one too long for the QR slot.
+    a positive whole number of pesos, a missing date or serial, a code that is not
+    canonical, a redeem URL that would open a different code from the one printed, or
+    one too long for the QR slot.
     """
     if not vouchers:
         raise ValueError("no vouchers to print")
@@ -94,6 +95,10 @@ def _check_printable(voucher: PrintableVoucher) -> None:
         raise ValueError("a voucher's face value is whole pesos")
     if voucher.amount <= 0:
         raise ValueError("a voucher's face value is positive")
+    if not isinstance(voucher.expires_on, date):
+        raise ValueError("a voucher needs its valid-until date")
+    if not voucher.serial.strip():
+        raise ValueError("a voucher needs its serial")
     if not is_canonical(voucher.code):
         raise ValueError(f"voucher {voucher.serial} has no canonical code")
     # A QR that opens another code than the one printed would send the shop to the
@@ -134,8 +139,9 @@ class QrPath:
 def encode_qr(text: str) -> QrPath:
     """The QR (error correction Q, the encoder's best mask) for `text`.
 
-    Refuses (RuntimeError) a symbol the encoder did not make at level Q or could not
-    read back: zxing-cpp decodes what it wrote, so the check costs nothing extra.
+    Refuses (RuntimeError) a symbol the encoder did not make at level Q or whose content
+    differs from `text`: the encoder reports both for what it made, so a library
+    upgrade that reads the level differently fails loudly instead of printing weaker QRs.
     """
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=_EC_LEVEL_Q)
     if barcode.ec_level != "Q" or barcode.text != text:

@@ -53,6 +53,8 @@ def _config(url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "VOUCHER_BASE_URL": "http://vales.test",
         "RATELIMIT_ENABLED": True,
+        # Real scrypt, lower cost: the suite creates hundreds of users.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

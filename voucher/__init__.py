@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from voucher.shops.views import bp as shops_bp
     from voucher.treasury.views import bp as treasury_bp
     from voucher.vouchers.views import bp as vouchers_bp
+    from voucher.vouchers.views import public as public_bp
 
     for bp in (
         auth_bp,
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
         shops_bp,
         treasury_bp,
         audit_bp,
+        public_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp)

@@ -191,9 +191,18 @@ def paginate(query: sa.Select, id_column: Any, limit: int, cursor: str | None) -
 # --- Idempotency-Key -----------------------------------------------------------------------
 
 
-def idempotent(*, required: bool = False) -> Callable:
+def idempotent(
+    *,
+    required: bool = False,
+    redact: Callable[[Any], Any] | None = None,
+    restore: Callable[[Any], Any] | None = None,
+) -> Callable:
     """Replay the first response to a POST retried with the same Idempotency-Key;
-    refuse (422) the same key with a different body."""
+    refuse (422) the same key with a different body.
+
+    ``redact`` takes out of the stored body what the database must never hold in clear
+    (a voucher's code); ``restore`` puts it back, from its safe form, on replay.
+    """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -211,11 +220,12 @@ def idempotent(*, required: bool = False) -> Callable:
             body_hash = hashlib.sha256(
                 b"|".join([request.method.encode(), request.path.encode(), request.get_data()])
             ).hexdigest()
+            g.idempotency_restore = restore
             stored = _stored(user.id, key)
             if stored is not None:
                 return _replay(stored, body_hash)
             response = view(*args, **kwargs)
-            return _remember(user.id, key, body_hash, response)
+            return _remember(user.id, key, body_hash, response, redact)
 
         wrapper.idempotent = True  # type: ignore[attr-defined]
         return wrapper
@@ -234,19 +244,28 @@ def _stored(user_id: int, key: str) -> IdempotencyRecord | None:
 def _replay(stored: IdempotencyRecord, body_hash: str) -> Response:
     if stored.request_hash != body_hash:
         raise IdempotencyMismatch()
-    response = Response(stored.body, status=stored.status, mimetype="application/json")
+    body = stored.body
+    restore = g.get("idempotency_restore")
+    if restore is not None:
+        body = json_dumps(restore(json.loads(body)))
+    response = Response(body, status=stored.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
-def _remember(user_id: int, key: str, body_hash: str, result: Any) -> Any:
+def _remember(
+    user_id: int, key: str, body_hash: str, result: Any, redact: Callable[[Any], Any] | None = None
+) -> Any:
     """Keep the response in the same transaction as the work (committed after the view)."""
     response = current_app.make_response(result)
     if response.status_code < 400 and response.mimetype == "application/json":
+        body = response.get_data(as_text=True)
+        if redact is not None:
+            body = json_dumps(redact(json.loads(body)))
         db.session.add(
             IdempotencyRecord(user_id=user_id, key=key, method=request.method, path=request.path,
                               request_hash=body_hash, status=response.status_code,
-                              body=response.get_data(as_text=True))
+                              body=body)
         )
         g.idempotency = (user_id, key, body_hash)
     return response

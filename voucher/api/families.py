@@ -1,3 +1,273 @@
-"""API endpoints: families."""
+"""API endpoints: families, programs and enrolments (contract: shared/design/api.md)."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+
+from voucher.api.core import Page, PageQuery, Problem, Strict, bp, paginate, responses, spec
+from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
+from voucher.auth.models import Role
+from voucher.errors import ValidationFailed
+from voucher.extensions import db
+from voucher.families import services as families
+from voucher.families.models import Family
+from voucher.programs import services as programs
+from voucher.programs.models import Enrolment, Program
+
+FAMILY_ROLES = (Role.STAFF, Role.ADMIN)
+PROGRAM_READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
+MIXED_HOUSEHOLD = _l("Envíe household_size, o bien household_adults y household_children.")
+
+
+# --- families ------------------------------------------------------------------------------
+
+
+class FamilyIn(Strict):
+    head_name: StrictStr = Field(max_length=120)
+    document_type: Literal["rut", "passport", "other"]
+    document_number: StrictStr = Field(
+        max_length=40, description="Any format: '12.345.678-5', '123456785'…"
+    )
+    household_size: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=families.MAX_HOUSEHOLD,
+        description="People in the household (all counted as adults); or send "
+        "household_adults and household_children.",
+    )
+    household_adults: StrictInt | None = Field(None, ge=0, le=families.MAX_HOUSEHOLD)
+    household_children: StrictInt | None = Field(None, ge=0, le=families.MAX_HOUSEHOLD)
+    address: StrictStr | None = Field(None, max_length=200)
+    sector: StrictStr | None = Field(None, max_length=80)
+    phone: StrictStr | None = Field(None, max_length=30)
+    notes: StrictStr | None = Field(None, max_length=2000)
+    consent: StrictBool = Field(
+        description="The household agreed to have its data kept; must be true."
+    )
+
+
+class FamilyOut(BaseModel):
+    id: int
+    head_name: str
+    document_type: str
+    document_number: str = Field(description="Normalised; a RUT as 12345678-5.")
+    household_size: int
+    household_adults: int
+    household_children: int
+    address: str
+    sector: str
+    phone: str
+    active: bool
+    anonymised: bool
+    consent_at: datetime
+    created_at: datetime
+
+
+class FamilyList(Page):
+    items: list[FamilyOut]
+
+
+class FamilyQuery(PageQuery):
+    q: str = Field("", max_length=100, description="Name (accents ignored) or document.")
+
+
+def family_out(family: Family) -> FamilyOut:
+    return FamilyOut(
+        id=family.id,
+        head_name=family.head_name,
+        document_type=family.document_type.value,
+        document_number=family.document_number,
+        household_size=family.household_size,
+        household_adults=family.household_adults,
+        household_children=family.household_children,
+        address=family.address,
+        sector=family.sector,
+        phone=family.phone,
+        active=family.active,
+        anonymised=family.anonymised_at is not None,
+        consent_at=family.consent_at,
+        created_at=family.created_at,
+    )
+
+
+def _household(body: FamilyIn) -> tuple[int, int]:
+    """``household_size`` counts everyone as adults; it cannot be mixed with the split."""
+    if body.household_size is not None:
+        if body.household_adults is not None or body.household_children is not None:
+            raise ValidationFailed([("household_size", MIXED_HOUSEHOLD)])
+        return body.household_size, 0
+    adults = 1 if body.household_adults is None else body.household_adults
+    children = 0 if body.household_children is None else body.household_children
+    return adults, children
+
+
+@bp.post("/families")
+@spec.validate(
+    json=FamilyIn, resp=responses(HTTP_201=FamilyOut, HTTP_409=Problem), tags=["families"]
+)
+@role_required(*FAMILY_ROLES)
+def create_family(json: FamilyIn):
+    """Register a household. A bad RUT is a 422 on `document_number` with the expected
+    check digit; a document already registered in the parish is a 409 with `existing_id`."""
+    adults, children = _household(json)
+    data = families.FamilyInput(
+        head_name=json.head_name,
+        document_type=json.document_type,
+        document_number=json.document_number,
+        household_adults=adults,
+        household_children=children,
+        address=json.address or "",
+        sector=json.sector or "",
+        phone=json.phone or "",
+        notes=json.notes or "",
+        consent=json.consent,
+    )
+    try:
+        family = families.create_family(db.session, parish_id(), data, require_actor())
+    except ValidationFailed as error:
+        if json.household_size is not None:
+            # The caller sent household_size: name the field it knows.
+            error.errors = [
+                ("household_size" if field == "household_adults" else field, message)
+                for field, message in error.errors
+            ]
+        raise
+    return family_out(family), 201
+
+
+@bp.get("/families")
+@spec.validate(query=FamilyQuery, resp=responses(HTTP_200=FamilyList), tags=["families"])
+@role_required(*FAMILY_ROLES)
+def list_families(query: FamilyQuery):
+    """The parish's households, newest first; `q` matches a name (accents and case
+    ignored) or a document in any format."""
+    rows, next_cursor = paginate(
+        families.search(db.session, parish_id(), query.q), Family.id, query.limit, query.cursor
+    )
+    return FamilyList(items=[family_out(f) for f in rows], next=next_cursor)
+
+
+@bp.get("/families/<int:family_id>")
+@spec.validate(resp=responses(HTTP_200=FamilyOut, HTTP_404=Problem), tags=["families"])
+@role_required(*FAMILY_ROLES)
+def get_family(family_id: int):
+    """One household of the parish (another parish's answers 404). The view is logged."""
+    family = get_scoped(Family, family_id)
+    families.record_view(db.session, family, require_actor())
+    return family_out(family)
+
+
+# --- programs ------------------------------------------------------------------------------
+
+
+class ProgramIn(Strict):
+    name: StrictStr = Field(max_length=120)
+    category: Literal["food", "hygiene"]
+    voucher_amount: StrictInt = Field(description="Integer pesos.")
+    validity_days: StrictInt
+    cycle: Literal["monthly", "once"]
+    per_cycle_limit: StrictInt = 1
+    active: StrictBool = True
+
+
+class ProgramOut(BaseModel):
+    id: int
+    name: str
+    category: str
+    voucher_amount: int
+    validity_days: int
+    cycle: str
+    per_cycle_limit: int
+    active: bool
+    fund_available: int
+
+
+class ProgramList(Page):
+    items: list[ProgramOut]
+
+
+def program_out(program: Program) -> ProgramOut:
+    return ProgramOut(
+        id=program.id,
+        name=program.name,
+        category=program.category.value,
+        voucher_amount=program.voucher_amount,
+        validity_days=program.validity_days,
+        cycle=program.cycle.value,
+        per_cycle_limit=program.per_cycle_limit,
+        active=program.active,
+        fund_available=program.fund_available,
+    )
+
+
+@bp.post("/programs")
+@spec.validate(
+    json=ProgramIn, resp=responses(HTTP_201=ProgramOut, HTTP_409=Problem), tags=["programs"]
+)
+@role_required(Role.ADMIN)
+def create_program(json: ProgramIn):
+    """Create a program (its fund starts at $0); a name already used is a 409."""
+    data = programs.ProgramInput(**json.model_dump())
+    program = programs.create_program(db.session, parish_id(), data, require_actor())
+    return program_out(program), 201
+
+
+@bp.get("/programs")
+@spec.validate(query=PageQuery, resp=responses(HTTP_200=ProgramList), tags=["programs"])
+@role_required(*PROGRAM_READERS)
+def list_programs(query: PageQuery):
+    """The parish's programs, newest first."""
+    rows, next_cursor = paginate(
+        programs.programs_query(parish_id()), Program.id, query.limit, query.cursor
+    )
+    return ProgramList(items=[program_out(p) for p in rows], next=next_cursor)
+
+
+@bp.get("/programs/<int:program_id>")
+@spec.validate(resp=responses(HTTP_200=ProgramOut, HTTP_404=Problem), tags=["programs"])
+@role_required(*PROGRAM_READERS)
+def get_program(program_id: int):
+    """One program of the parish (another parish's answers 404)."""
+    return program_out(get_scoped(Program, program_id))
+
+
+# --- enrolments ----------------------------------------------------------------------------
+
+
+class EnrolmentIn(Strict):
+    family_id: StrictInt
+
+
+class EnrolmentOut(BaseModel):
+    id: int
+    program_id: int
+    family_id: int
+    created_at: datetime
+
+
+@bp.post("/programs/<int:program_id>/enrolments")
+@spec.validate(
+    json=EnrolmentIn,
+    resp=responses(HTTP_201=EnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["programs"],
+)
+@role_required(*FAMILY_ROLES)
+def enrol_family(program_id, json: EnrolmentIn):
+    # program_id carries no annotation: spectree resolves a view's annotations in the
+    # globals of the outermost wrapper (role_required's module) once there is any
+    # annotation besides the request models, and EnrolmentIn is not defined there.
+    """Enrol a household in a program. A program or family of another parish is a 404;
+    a family already enrolled is a 409 `already_enrolled`, a deactivated one a 409."""
+    program = get_scoped(Program, program_id)
+    family = get_scoped(Family, json.family_id)
+    enrolment: Enrolment = programs.enrol_family(db.session, program, family, require_actor())
+    return EnrolmentOut(
+        id=enrolment.id,
+        program_id=enrolment.program_id,
+        family_id=enrolment.family_id,
+        created_at=enrolment.created_at,
+    ), 201

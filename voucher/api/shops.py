@@ -1,3 +1,358 @@
-"""API endpoints: shops."""
+"""API endpoints: shops, looking a voucher up by its code, redemptions and voids
+(contract: shared/design/api.md). The same services as the shopkeeper's phone."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import sqlalchemy as sa
+from flask import current_app, request
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+
+from voucher.api.core import (
+    Page,
+    PageQuery,
+    Problem,
+    Strict,
+    bp,
+    idempotent,
+    paginate,
+    responses,
+    spec,
+)
+from voucher.api.me import ParishRef
+from voucher.auth.access import parish_id, require_actor, role_required
+from voucher.auth.models import Role
+from voucher.dates import local_today
+from voucher.errors import NotFound
+from voucher.extensions import db
+from voucher.i18n import parish_timezone
+from voucher.shops import redemption as redemptions
+from voucher.shops import services
+from voucher.shops.models import Redemption, Shop, ShopParish
+from voucher.vouchers.keys import code_keys
+from voucher.vouchers.models import Voucher
+from voucher.vouchers.rules import effective_status
+from voucher.vouchers.services import state_of
+
+Category = Literal["food", "hygiene"]
+VoucherStatusName = Literal["active", "redeemed", "expired", "cancelled"]
+
+
+# --- shops ----------------------------------------------------------------------------
+
+
+class ShopIn(Strict):
+    name: StrictStr = Field(max_length=120)
+    rut: StrictStr = Field(max_length=20, description="Any format: 76.086.428-5, 760864285…")
+    categories: list[Category] = Field(
+        default_factory=lambda: ["food", "hygiene"], description="Voucher kinds it accepts."
+    )
+    owner_name: StrictStr = Field("", max_length=120)
+    address: StrictStr = Field("", max_length=200)
+    phone: StrictStr = Field("", max_length=30)
+    payment_details: StrictStr = Field(
+        "", max_length=500, description="Bank account or how the parish pays it."
+    )
+
+
+class ShopOut(BaseModel):
+    id: int
+    name: str
+    rut: str = Field(description="Normalised: 76086428-5.")
+    categories: list[Category]
+    owner_name: str
+    address: str
+    phone: str
+    active: bool = Field(description="Takes vouchers of this parish (enrolled and not paused).")
+
+
+class ShopList(Page):
+    items: list[ShopOut]
+
+
+class EnrolmentIn(Strict):
+    pass
+
+
+class EnrolmentOut(BaseModel):
+    shop_id: int
+    parish: ParishRef
+    active: bool
+
+
+def _shop_out(shop: Shop, enrolled: bool) -> ShopOut:
+    return ShopOut(
+        id=shop.id,
+        name=shop.name,
+        rut=shop.rut,
+        categories=shop.categories,
+        owner_name=shop.owner_name,
+        address=shop.address,
+        phone=shop.phone,
+        active=bool(enrolled and shop.active),
+    )
+
+
+@bp.post("/shops")
+@spec.validate(json=ShopIn, resp=responses(HTTP_201=ShopOut, HTTP_409=Problem), tags=["shops"])
+@role_required(Role.ADMIN)
+def create_shop(json: ShopIn):
+    """Register a shop and enrol it in the admin's parish. A RUT already registered
+    (by any parish) answers 409 with `existing_id`: enrol that shop instead."""
+    user = require_actor()
+    shop = services.create_shop(db.session, services.ShopInput(**json.model_dump()), user)
+    services.enrol_shop(db.session, shop, parish_id(), user)
+    return _shop_out(shop, True), 201
+
+
+@bp.get("/shops")
+@spec.validate(query=PageQuery, resp=responses(HTTP_200=ShopList), tags=["shops"])
+@role_required(Role.ADMIN, Role.TREASURER)
+def list_shops(query: PageQuery):
+    """Shops enrolled in the parish, now or before (`active` says which take vouchers)."""
+    pid = parish_id()
+    select = (
+        sa.select(Shop)
+        .join(ShopParish, ShopParish.shop_id == Shop.id)
+        .where(ShopParish.parish_id == pid)
+    )
+    shops, cursor = paginate(select, Shop.id, query.limit, query.cursor)
+    enrolled = set(
+        db.session.scalars(
+            sa.select(ShopParish.shop_id).where(
+                ShopParish.parish_id == pid,
+                ShopParish.active.is_(True),
+                ShopParish.shop_id.in_([s.id for s in shops]),
+            )
+        )
+    )
+    return ShopList(items=[_shop_out(s, s.id in enrolled) for s in shops], next=cursor)
+
+
+@bp.post("/shops/<int:shop_id>/enrolment")
+@spec.validate(
+    json=EnrolmentIn,
+    resp=responses(HTTP_201=EnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["shops"],
+)
+@role_required(Role.ADMIN)
+def enrol_shop(shop_id, json: EnrolmentIn):
+    """Enrol a registered shop (e.g. one another parish registered) in the admin's
+    parish, or resume a paused one. 409 `already_enrolled` if it already takes part."""
+    user = require_actor()
+    shop = db.session.get(Shop, shop_id) if 0 < shop_id < 2**63 else None
+    if shop is None:
+        raise NotFound()
+    services.enrol_shop(db.session, shop, parish_id(), user)
+    parish = user.parish
+    return EnrolmentOut(
+        shop_id=shop.id, parish=ParishRef(slug=parish.slug, name=parish.name), active=True
+    ), 201
+
+
+# --- a voucher by its code -----------------------------------------------------------
+
+
+class VoucherByCode(BaseModel):
+    serial: str
+    status: VoucherStatusName = Field(description="An active voucher past expires_on is expired.")
+    amount: int = Field(description="Face value, integer pesos.")
+    remaining: int = Field(description="Value left, integer pesos.")
+    category: Category
+    expires_on: dt.date
+    parish: ParishRef
+    redeemable: bool = Field(description="Whether this shop can charge it now.")
+    reason: str | None = Field(
+        None, description="Why not: already_used, expired, cancelled, category_not_accepted…"
+    )
+    message: str | None = Field(None, description="The reason in words, for the screen.")
+
+
+def _limits() -> redemptions.Limits:
+    return redemptions.limits_from_config(current_app.config)
+
+
+def _scanner() -> redemptions.Scanner:
+    user = require_actor()
+    shop = db.session.get(Shop, user.shop_id) if user.shop_id else None
+    return redemptions.Scanner(user, shop, request.remote_addr)
+
+
+@bp.get("/vouchers/by-code/<string:code>")
+@spec.validate(
+    resp=responses(HTTP_200=VoucherByCode, HTTP_404=Problem, HTTP_410=Problem, HTTP_429=Problem),
+    tags=["redemptions"],
+)
+@role_required(Role.SHOPKEEPER, Role.STAFF)
+def voucher_by_code(code: str):
+    """What a shop sees before charging: value left, category, expiry, and whether this
+    shop can take it (no personal data). Every lookup is kept in the scan log; too many
+    unknown codes answer 429 with Retry-After. Parish staff find only their parish's
+    vouchers; replaced codes answer 410."""
+    seen = redemptions.lookup(
+        db.session, _scanner(), code[:300], keys=code_keys(), limits=_limits()
+    )
+    voucher = seen.voucher
+    status = effective_status(state_of(voucher), local_today(seen.parish.timezone))
+    return VoucherByCode(
+        serial=voucher.serial,
+        status=status.value,
+        amount=voucher.amount,
+        remaining=voucher.remaining,
+        category=voucher.category.value,
+        expires_on=voucher.expires_on,
+        parish=ParishRef(slug=seen.parish.slug, name=seen.parish.name),
+        redeemable=seen.redeemable,
+        reason=seen.refusal.reason if seen.refusal else None,
+        message=seen.refusal.detail if seen.refusal else None,
+    )
+
+
+# --- redemptions -----------------------------------------------------------------------
+
+
+class RedemptionIn(Strict):
+    code: StrictStr = Field(
+        max_length=300, description="As printed (XXXX-XXXX-XXXX-C, any case) or the QR's URL."
+    )
+    amount: StrictInt = Field(description="Integer pesos, 1..remaining.")
+
+
+class VoucherAfter(BaseModel):
+    serial: str
+    remaining: int
+    status: VoucherStatusName
+
+
+class RedemptionOut(BaseModel):
+    id: int
+    amount: int
+    created_at: dt.datetime
+    voucher: VoucherAfter
+
+
+class RedemptionItem(RedemptionOut):
+    status: Literal["committed", "voided"]
+    settled: bool = Field(description="Already paid to the shop (can no longer be voided).")
+    voided_at: dt.datetime | None = None
+
+
+class RedemptionList(Page):
+    items: list[RedemptionItem]
+
+
+class RedemptionQuery(PageQuery):
+    date: dt.date | None = Field(None, description="Local day (default: today).")
+
+
+class VoidIn(Strict):
+    reason: StrictStr = Field("", max_length=200)
+
+
+class VoidOut(BaseModel):
+    id: int
+    status: Literal["voided"]
+
+
+def _voucher_after(voucher: Voucher) -> VoucherAfter:
+    return VoucherAfter(
+        serial=voucher.serial, remaining=voucher.remaining, status=voucher.status.value
+    )
+
+
+@bp.post("/redemptions")
+@spec.validate(
+    json=RedemptionIn,
+    resp=responses(
+        HTTP_201=RedemptionOut,
+        HTTP_404=Problem,
+        HTTP_409=Problem,
+        HTTP_410=Problem,
+        HTTP_429=Problem,
+    ),
+    tags=["redemptions"],
+)
+@role_required(Role.SHOPKEEPER)
+@idempotent(required=True)
+def create_redemption(json: RedemptionIn):
+    """Charge `amount` pesos of a voucher at the caller's shop. Requires an
+    `Idempotency-Key` header: a retry with the same key answers the original response
+    and never charges twice (the same key with another body is 422). Refusals carry a
+    `reason`: 404 unknown_code; 409 already_used / insufficient_balance; 410 expired /
+    cancelled; 403 category_not_accepted / shop_not_enrolled; 422 bad_amount; 429
+    rate_limited (with Retry-After)."""
+    done, _replayed = redemptions.redeem(
+        db.session,
+        _scanner(),
+        json.code,
+        json.amount,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+        keys=code_keys(),
+        limits=_limits(),
+    )
+    out = RedemptionOut(
+        id=done.id,
+        amount=done.amount,
+        created_at=done.created_at,
+        voucher=_voucher_after(done.voucher),
+    )
+    # Plain JSON, so the Idempotency-Key record can keep it for replays.
+    return out.model_dump(mode="json"), 201
+
+
+@bp.post("/redemptions/<int:redemption_id>/void")
+@spec.validate(
+    json=VoidIn,
+    resp=responses(HTTP_200=VoidOut, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["redemptions"],
+)
+@role_required(Role.SHOPKEEPER, Role.TREASURER)
+@idempotent()
+def void_redemption(redemption_id, json: VoidIn):
+    """Undo a redemption: the value returns to the voucher. The shop may do it within
+    15 minutes (later: 409 too_late), the parish treasurer at any time; a settled one
+    is 409 settled, an already voided one 409 already_voided."""
+    user = require_actor()
+    done = redemptions.get_redemption(db.session, user, redemption_id)
+    redemptions.void_redemption(
+        db.session, done, user=user, reason=json.reason.strip(), limits=_limits()
+    )
+    return VoidOut(id=done.id, status="voided").model_dump(mode="json")
+
+
+@bp.get("/redemptions")
+@spec.validate(query=RedemptionQuery, resp=responses(HTTP_200=RedemptionList), tags=["redemptions"])
+@role_required(Role.SHOPKEEPER)
+def list_redemptions(query: RedemptionQuery):
+    """The caller's shop's redemptions of one local day, newest first (voided ones
+    included, marked)."""
+    user = require_actor()
+    tz = parish_timezone()
+    start, end = redemptions.day_bounds(query.date or local_today(tz), tz)
+    select = sa.select(Redemption).where(
+        Redemption.shop_id == user.shop_id,
+        Redemption.created_at >= start,
+        Redemption.created_at < end,
+    )
+    rows, cursor = paginate(select, Redemption.id, query.limit, query.cursor)
+    vouchers = {
+        v.id: v
+        for v in db.session.scalars(
+            sa.select(Voucher).where(Voucher.id.in_({r.voucher_id for r in rows}))
+        )
+    }
+    items = [
+        RedemptionItem(
+            id=r.id,
+            amount=r.amount,
+            created_at=r.created_at,
+            voucher=_voucher_after(vouchers[r.voucher_id]),
+            status=r.status.value,
+            settled=r.settlement_id is not None,
+            voided_at=r.voided_at,
+        )
+        for r in rows
+    ]
+    return RedemptionList(items=items, next=cursor)

@@ -1,3 +1,349 @@
-"""API endpoints: vouchers."""
+"""API endpoints: vouchers, rounds and printing (contract: shared/design/api.md).
+
+A voucher's code appears only in the answer to the request that made it (issue,
+replace); the idempotency record keeps that answer without the code and a replay
+reads it back from its encrypted copy, so the database never holds a code in clear.
+"""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from flask import Response, current_app
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+
+from voucher.api.core import (
+    Page,
+    PageQuery,
+    Problem,
+    Strict,
+    bp,
+    idempotent,
+    paginate,
+    responses,
+    spec,
+)
+from voucher.api.docs import file_response
+from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
+from voucher.auth.models import Role
+from voucher.dates import local_today
+from voucher.extensions import db
+from voucher.families.models import Family
+from voucher.parishes.models import Parish
+from voucher.pdf.vouchers import render_voucher_sheets
+from voucher.programs.models import Program
+from voucher.vouchers import queries, services
+from voucher.vouchers.codes import format_code, redeem_url
+from voucher.vouchers.keys import code_keys
+from voucher.vouchers.models import Round, Voucher
+from voucher.vouchers.rules import effective_status
+
+WRITERS = (Role.STAFF, Role.ADMIN)
+READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
+
+
+class VoucherOut(BaseModel):
+    id: int
+    serial: str
+    program_id: int
+    family_id: int
+    category: Literal["food", "hygiene"]
+    amount: int = Field(description="Face value, integer pesos.")
+    remaining: int = Field(description="Value left, integer pesos.")
+    issued_on: date
+    expires_on: date = Field(description="Last day it can be used.")
+    status: Literal["active", "redeemed", "expired", "cancelled"] = Field(
+        description="As a shop would find it: an active voucher past expires_on is expired."
+    )
+    status_reason: str = Field("", description="Why it was cancelled or closed.")
+    print_count: int = Field(0, description="Times the current code has been printed.")
+
+
+class VoucherWithCode(VoucherOut):
+    code: str = Field(description="The secret code, XXXX-XXXX-XXXX-C. Shown only here.")
+    redeem_url: str = Field(description="What the printed QR opens.")
+
+
+class VoucherList(Page):
+    items: list[VoucherOut]
+
+
+class VoucherIn(Strict):
+    family_id: StrictInt
+    program_id: StrictInt
+    amount: StrictInt | None = Field(
+        None, description="Integer pesos, 1..the program's voucher_amount (default: all of it)."
+    )
+
+
+class VoucherQuery(PageQuery):
+    status: Literal["active", "redeemed", "expired", "cancelled"] | None = None
+    program_id: int | None = Field(None, ge=1)
+    family_id: int | None = Field(None, ge=1)
+    serial: str = Field("", max_length=queries.SERIAL_SEARCH_MAX, description="Part of it.")
+
+
+class ReasonIn(Strict):
+    reason: StrictStr = Field(max_length=services.REASON_MAX)
+
+
+class PrintIn(Strict):
+    ids: list[StrictInt] = Field(
+        max_length=services.MAX_PRINT, description="Voucher ids, printed in this order."
+    )
+
+
+class RoundIn(Strict):
+    """No fields: a round serves the program's current cycle."""
+
+
+class Skipped(BaseModel):
+    family_id: int
+    reason: Literal["already_served", "inactive"]
+
+
+class RoundOut(BaseModel):
+    id: int
+    program_id: int
+    cycle_key: str
+    issued: int
+    total: int = Field(description="Integer pesos taken from the program fund.")
+    voucher_ids: list[int]
+    skipped: list[Skipped]
+
+
+def _today() -> date:
+    return local_today(_parish().timezone)
+
+
+def _parish() -> Parish:
+    return db.session.get(Parish, parish_id())
+
+
+def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
+    return VoucherOut(
+        id=voucher.id,
+        serial=voucher.serial,
+        program_id=voucher.program_id,
+        family_id=voucher.family_id,
+        category=voucher.category.value,
+        amount=voucher.amount,
+        remaining=voucher.remaining,
+        issued_on=voucher.issued_on,
+        expires_on=voucher.expires_on,
+        status=effective_status(services.state_of(voucher), today).value,
+        status_reason=voucher.status_reason,
+        print_count=voucher.print_count,
+    )
+
+
+def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:
+    base = voucher_out(voucher, _today())
+    return VoucherWithCode(
+        **base.model_dump(),
+        code=format_code(code),
+        redeem_url=redeem_url(current_app.config["VOUCHER_BASE_URL"], code),
+    )
+
+
+def _without_code(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: v for k, v in body.items() if k not in ("code", "redeem_url")}
+    return body
+
+
+def _code_again(body: Any) -> Any:
+    """On replay: the voucher's current code, from its encrypted copy."""
+    if not isinstance(body, dict) or not isinstance(body.get("id"), int):
+        return body
+    voucher = db.session.get(Voucher, body["id"])
+    if voucher is None or voucher.parish_id != parish_id():
+        return body
+    code = code_keys().decrypt(voucher.code_encrypted)
+    base_url = current_app.config["VOUCHER_BASE_URL"]
+    return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
+
+
+def _pdf(vouchers: list[Voucher], filename: str) -> Response:
+    items = services.printable(
+        db.session,
+        vouchers,
+        parish=_parish(),
+        keys=code_keys(),
+        base_url=current_app.config["VOUCHER_BASE_URL"],
+        user=require_actor(),
+    )
+    # Committed before drawing: a print run of thousands takes seconds, and holding the
+    # write lock that long would make every shop's redemption wait.
+    db.session.commit()
+    response = Response(render_voucher_sheets(items), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # the sheets carry bearer codes
+    return response
+
+
+# --- vouchers ------------------------------------------------------------------------------
+
+
+@bp.post("/vouchers")
+@spec.validate(
+    json=VoucherIn,
+    resp=responses(HTTP_201=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["vouchers"],
+)
+@idempotent(redact=_without_code, restore=_code_again)
+@role_required(*WRITERS)
+def issue_voucher(json: VoucherIn):
+    """Issue one voucher to a household. The answer carries its code (only here, and on
+    an Idempotency-Key replay). 409 `cycle_limit` when the household already had its
+    vouchers this cycle, 409 `insufficient_fund`; a family or program of another parish
+    is a 404."""
+    family = get_scoped(Family, json.family_id)
+    program = get_scoped(Program, json.program_id)
+    issued = services.issue_voucher(
+        db.session,
+        parish=_parish(),
+        program=program,
+        family=family,
+        user=require_actor(),
+        keys=code_keys(),
+        amount=json.amount,
+    )
+    return _with_code(issued.voucher, issued.code), 201
+
+
+@bp.get("/vouchers")
+@spec.validate(query=VoucherQuery, resp=responses(HTTP_200=VoucherList), tags=["vouchers"])
+@role_required(*READERS)
+def list_vouchers(query: VoucherQuery):
+    """The parish's vouchers, newest first, filtered by status (as a shop would find
+    it), program, family or part of the serial."""
+    today = _today()
+    select = queries.voucher_query(
+        parish_id(),
+        today=today,
+        status=query.status,
+        program_id=query.program_id,
+        family_id=query.family_id,
+        serial=query.serial,
+    )
+    rows, next_cursor = paginate(select, Voucher.id, query.limit, query.cursor)
+    return VoucherList(items=[voucher_out(v, today) for v in rows], next=next_cursor)
+
+
+@bp.get("/vouchers/<int:voucher_id>")
+@spec.validate(resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem), tags=["vouchers"])
+@role_required(*READERS)
+def get_voucher(voucher_id: int):
+    """One voucher of the parish (without its code; another parish's answers 404)."""
+    return voucher_out(get_scoped(Voucher, voucher_id), _today())
+
+
+@bp.post("/vouchers/<int:voucher_id>/cancel")
+@spec.validate(
+    json=ReasonIn,
+    resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["vouchers"],
+)
+@idempotent()
+@role_required(*WRITERS)
+def cancel_voucher(voucher_id, json: ReasonIn):
+    """Cancel a live voucher; its remaining value returns to the program fund. 409
+    `not_active` when it is used up, expired or already cancelled."""
+    voucher = get_scoped(Voucher, voucher_id)
+    voucher = services.cancel_voucher(
+        db.session, voucher, reason=json.reason, user=require_actor(), today=_today()
+    )
+    return voucher_out(voucher, _today())
+
+
+@bp.post("/vouchers/<int:voucher_id>/replace")
+@spec.validate(
+    json=ReasonIn,
+    resp=responses(HTTP_200=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["vouchers"],
+)
+@idempotent(redact=_without_code, restore=_code_again)
+@role_required(*WRITERS)
+def replace_voucher(voucher_id, json: ReasonIn):
+    """A lost voucher gets a new code (same value and dates); the old code answers
+    "replaced" from then on. 409 `not_active` when it is no longer live."""
+    voucher = get_scoped(Voucher, voucher_id)
+    issued = services.replace_voucher(
+        db.session,
+        voucher,
+        reason=json.reason,
+        user=require_actor(),
+        keys=code_keys(),
+        today=_today(),
+    )
+    return _with_code(issued.voucher, issued.code)
+
+
+@bp.get("/vouchers/<int:voucher_id>/pdf")
+@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@role_required(*WRITERS)
+def voucher_pdf(voucher_id: int):
+    """The voucher on an A4 sheet (same code every time; each print is counted). 409
+    `not_active` for a voucher that is no longer live."""
+    voucher = get_scoped(Voucher, voucher_id)
+    return _pdf([voucher], f"vale-{voucher.serial}.pdf")
+
+
+@bp.post("/vouchers/print")
+@spec.validate(json=PrintIn, resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@role_required(*WRITERS)
+def print_vouchers(json: PrintIn):
+    """Several vouchers on A4 sheets, four a page, in the order given (a repeated id is
+    printed once). 422 for an empty list or more than 5,000; 404 if any id is not a
+    voucher of the parish; 409 `not_active` if any is no longer live."""
+    vouchers = services.vouchers_for_print(db.session, parish_id(), json.ids)
+    return _pdf(vouchers, f"vales-{len(vouchers)}.pdf")
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+@bp.post("/programs/<int:program_id>/rounds")
+@spec.validate(
+    json=RoundIn,
+    resp=responses(HTTP_201=RoundOut, HTTP_404=Problem, HTTP_409=Problem),
+    tags=["vouchers"],
+)
+@idempotent()
+@role_required(*WRITERS)
+def issue_round(program_id, json: RoundIn):
+    """One voucher to every active household enrolled in the program that has not had
+    its vouchers this cycle. All or nothing: 409 `insufficient_fund` issues none."""
+    program = get_scoped(Program, program_id)
+    result = services.issue_round(
+        db.session, parish=_parish(), program=program, user=require_actor(), keys=code_keys()
+    )
+    return RoundOut(
+        id=result.round.id,
+        program_id=program.id,
+        cycle_key=result.round.cycle_key,
+        issued=len(result.voucher_ids),
+        total=result.round.total,
+        voucher_ids=result.voucher_ids,
+        skipped=[Skipped(**s) for s in result.skipped],
+    ), 201
+
+
+@bp.get("/rounds/<int:round_id>/pdf")
+@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@role_required(*WRITERS)
+def round_pdf(round_id: int):
+    """The round's vouchers that are still live, in serial order, four a page. 409
+    `not_active` when none is left to print."""
+    issue = get_scoped(Round, round_id)
+    vouchers = services.round_vouchers(db.session, issue, today=_today())
+    if not vouchers:
+        raise services.NothingToPrint()
+    return _pdf(vouchers, f"ronda-{issue.id}.pdf")
+
+
+file_response("/api/v1/vouchers/{voucher_id}/pdf", "get", "application/pdf")
+file_response("/api/v1/vouchers/print", "post", "application/pdf")
+file_response("/api/v1/rounds/{round_id}/pdf", "get", "application/pdf")

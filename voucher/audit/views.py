@@ -1,8 +1,175 @@
-from flask import Blueprint
+"""The admin's view of the parish's audit trail and of the shops' scan log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from voucher.audit.models import AuditEvent
+from voucher.auth.access import parish_id, role_required
+from voucher.auth.models import Role, User
+from voucher.extensions import db
+from voucher.shops.models import ScanLog, Shop, ShopParish
+from voucher.vouchers.models import Voucher
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+PER_PAGE = 50
 
-@bp.route("/index")
+ACTION_LABELS = {
+    "login": _l("Inicio de sesión"),
+    "user_created": _l("Cuenta creada"),
+    "token_created": _l("Token de API creado"),
+    "token_revoked": _l("Token de API revocado"),
+    "family_created": _l("Familia registrada"),
+    "family_updated": _l("Familia modificada"),
+    "family_viewed": _l("Ficha de familia consultada"),
+    "family_exported": _l("Datos de familia exportados"),
+    "family_anonymised": _l("Familia anonimizada"),
+    "family_activated": _l("Familia reactivada"),
+    "family_deactivated": _l("Familia desactivada"),
+    "program_created": _l("Programa creado"),
+    "program_updated": _l("Programa modificado"),
+    "family_enrolled": _l("Familia inscrita en programa"),
+    "voucher_issued": _l("Vale emitido"),
+    "round_issued": _l("Ronda de vales emitida"),
+    "vouchers_printed": _l("Vales impresos"),
+    "voucher_cancelled": _l("Vale anulado"),
+    "voucher_replaced": _l("Vale reemplazado"),
+    "vouchers_expired": _l("Vales vencidos"),
+    "shop_created": _l("Comercio registrado"),
+    "shop_updated": _l("Comercio modificado"),
+    "shop_enrolled": _l("Comercio adherido"),
+    "shop_enrolment_activated": _l("Comercio reactivado"),
+    "shop_enrolment_deactivated": _l("Comercio en pausa"),
+    "shopkeeper_created": _l("Cuenta de comercio creada"),
+    "redemption": _l("Canje"),
+    "redemption_voided": _l("Canje anulado"),
+    "fund_recorded": _l("Fondo recibido"),
+    "settlement_proposed": _l("Pago propuesto"),
+    "settlement_approved": _l("Pago aprobado"),
+    "settlement_paid": _l("Pago a comercio"),
+    "settlement_rejected": _l("Pago rechazado"),
+    "settlement_reversed": _l("Pago revertido"),
+    "period_closed": _l("Mes cerrado"),
+    "two_person_rule": _l("Regla de dos personas cambiada"),
+}
+
+SCAN_REASONS = {
+    "": _l("—"),
+    "unknown_code": _l("Código no encontrado o mal escrito"),
+    "already_used": _l("Vale ya usado"),
+    "insufficient_balance": _l("Monto mayor que el saldo"),
+    "expired": _l("Vale vencido"),
+    "cancelled": _l("Vale anulado o reemplazado"),
+    "category_not_accepted": _l("Categoría no aceptada"),
+    "shop_not_enrolled": _l("Comercio no adherido"),
+    "bad_amount": _l("Monto no válido"),
+    "rate_limited": _l("Bloqueado por demasiados intentos"),
+}
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _names(user_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def _detail(text: str) -> list[tuple[str, Any]]:
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [("", text)]
+    return list(data.items()) if isinstance(data, dict) else [("", data)]
+
+
+@bp.route("/")
+@role_required(Role.ADMIN)
 def index():
-    return "index"
+    pid = parish_id()
+    actions = sorted(
+        db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.parish_id == pid).distinct()
+        )
+    )
+    action = request.args.get("action", "")
+    query = sa.select(AuditEvent).where(AuditEvent.parish_id == pid)
+    if action in actions:
+        query = query.where(AuditEvent.action == action)
+    else:
+        action = ""
+    page = db.paginate(
+        query.order_by(AuditEvent.id.desc()),
+        page=_page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    events = list(page.items)
+    return render_template(
+        "audit/index.html",
+        page=page,
+        events=events,
+        names=_names({e.user_id for e in events}),
+        details={e.id: _detail(e.detail) for e in events},
+        actions=actions,
+        action=action,
+        labels=ACTION_LABELS,
+    )
+
+
+@bp.route("/scans")
+@role_required(Role.ADMIN)
+def scans():
+    """Every lookup and redemption attempt about the parish's vouchers, and the unknown
+    codes tried by its shops. The codes themselves are never shown."""
+    pid = parish_id()
+    shops = sa.select(ShopParish.shop_id).where(ShopParish.parish_id == pid)
+    query = sa.select(ScanLog).where(
+        sa.or_(
+            ScanLog.parish_id == pid,
+            sa.and_(ScanLog.parish_id.is_(None), ScanLog.shop_id.in_(shops)),
+        )
+    )
+    result = request.args.get("result", "")
+    if result in ("ok", "refused"):
+        query = query.where(ScanLog.result == result)
+    else:
+        result = ""
+    page = db.paginate(
+        query.order_by(ScanLog.id.desc()), page=_page_number(), per_page=PER_PAGE, error_out=False
+    )
+    rows = list(page.items)
+    shop_names = dict(
+        db.session.execute(
+            sa.select(Shop.id, Shop.name).where(Shop.id.in_({r.shop_id for r in rows}))
+        ).all()
+    )
+    serials = dict(
+        db.session.execute(
+            sa.select(Voucher.id, Voucher.serial).where(
+                Voucher.id.in_({r.voucher_id for r in rows}), Voucher.parish_id == pid
+            )
+        ).all()
+    )
+    return render_template(
+        "audit/scans.html",
+        page=page,
+        rows=rows,
+        names=_names({r.user_id for r in rows}),
+        shop_names=shop_names,
+        serials=serials,
+        reasons=SCAN_REASONS,
+        result=result,
+    )

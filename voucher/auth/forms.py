@@ -22,3 +22,22 @@ class TokenForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Idioma"), choices=[("es_CL", "Español"), ("en", "English")])
+
+
+class UserForm(FlaskForm):
+    """A parish account (staff, treasurer or admin); shop accounts are made on the shop page."""
+
+    name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Correo"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(
+        _l("Perfil"),
+        choices=[
+            ("staff", _l("Voluntario/a (familias y vales)")),
+            ("treasurer", _l("Tesorero/a")),
+            ("admin", _l("Administrador/a")),
+        ],
+    )
+    password = PasswordField(
+        _l("Contraseña inicial (al menos 10 caracteres)"),
+        validators=[DataRequired(), Length(max=200)],
+    )

@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 
 from voucher.audit.services import record
 from voucher.auth import services
-from voucher.auth.access import login_required_any, require_actor
+from voucher.auth.access import login_required_any, require_actor, role_required
 from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm
 from voucher.auth.models import ApiToken, Role
 from voucher.extensions import db, limiter
@@ -130,6 +130,53 @@ def revoke_token(token_id: int):
     return redirect(url_for("auth.profile"))
 
 
-@bp.route("/users")
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
 def users():
-    return "users"
+    """The parish's accounts; the admin creates staff, treasurer and admin accounts here
+    (shop accounts are created from the shop's page)."""
+    from voucher.auth.forms import UserForm
+    from voucher.auth.models import User
+    from voucher.errors import Duplicate, ValidationFailed
+
+    admin = require_actor()
+    form = UserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                role=Role(form.role.data),
+                name=" ".join(form.name.data.split()),
+                parish=admin.parish,
+            )
+            record(
+                db.session,
+                "user_created",
+                user=admin,
+                obj=user,
+                role=user.role.value,
+                email=user.email,
+            )
+            db.session.commit()
+            flash(_("Cuenta creada para %(email)s.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
+        except ValidationFailed as error:
+            db.session.rollback()
+            for name, message in error.errors:
+                field = getattr(form, name, None)
+                if field is None:
+                    flash(str(message), "error")
+                else:
+                    field.errors = [*field.errors, str(message)]
+        except Duplicate as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, error.detail]
+    if form.errors:
+        status = 422
+    accounts = db.session.scalars(
+        db.select(User).where(User.parish_id == admin.parish_id).order_by(User.role, User.name)
+    ).all()
+    return render_template("auth/users.html", form=form, accounts=accounts), status

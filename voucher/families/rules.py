@@ -65,9 +65,10 @@ def normalise_document(doc_type: DocumentType, number: str) -> str:
 
 def looks_like_rut(text: str) -> str | None:
     """The normalised RUT when a search box text is a valid RUT, else None."""
-    if not re.fullmatch(r"[\d.\-\skK]+", text or "") or not re.search(r"\d{6}", text.replace(".", "")):
+    if not re.fullmatch(r"[\d.\-\skK]+", text or "") or not re.search(
+        r"\d{6}", text.replace(".", "")
+    ):
         return None
-    try:
-        return normalise_rut(text)
-    except ValueError:
-        return None
+    # is_valid, not normalise_rut: a search needs no message for people.
+    compact = stdnum_rut.compact(text)
+    return f"{compact[:-1]}-{compact[-1]}" if stdnum_rut.is_valid(compact) else None

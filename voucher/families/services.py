@@ -7,15 +7,27 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
 from voucher.db import utcnow
-from voucher.errors import Duplicate, NotFound, ValidationFailed
+from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.models import DocumentType, Family
-from voucher.families.rules import format_rut, looks_like_rut, normalise_document, search_key
+from voucher.families.rules import (
+    expected_rut_check_digit,
+    format_rut,
+    looks_like_rut,
+    normalise_document,
+    search_key,
+)
 
 MAX_HOUSEHOLD = 30
+
+
+class FamilyAnonymised(Conflict):
+    reason = "family_anonymised"
+    message = _l("Esta familia fue anonimizada: sus datos ya no se pueden usar.")
 
 
 @dataclass
@@ -50,8 +62,10 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
             number = normalise_document(doc_type, data.document_number)
         except ValueError as error:
             errors.append(("document_number", str(error)))
-    for field, value in (("household_adults", data.household_adults),
-                         ("household_children", data.household_children)):
+    for field, value in (
+        ("household_adults", data.household_adults),
+        ("household_children", data.household_children),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOUSEHOLD:
             errors.append((field, _l("Escriba un número entre 0 y %(max)s.", max=MAX_HOUSEHOLD)))
     if isinstance(data.household_adults, int) and data.household_adults == 0 and not errors:
@@ -60,7 +74,9 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
         if len(getattr(data, field) or "") > limit:
             errors.append((field, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit)))
     if require_consent and not data.consent:
-        errors.append(("consent", _l("Registre el consentimiento de la familia para guardar sus datos.")))
+        errors.append(
+            ("consent", _l("Registre el consentimiento de la familia para guardar sus datos."))
+        )
     cleaned = {
         "head_name": name,
         "search_name": search_key(name),
@@ -76,7 +92,9 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
     return cleaned, errors
 
 
-def _check_duplicate(session: Session, parish_id: int, cleaned: dict, exclude_id: int | None) -> None:
+def _check_duplicate(
+    session: Session, parish_id: int, cleaned: dict, exclude_id: int | None
+) -> None:
     query = sa.select(Family.id).where(
         Family.parish_id == parish_id,
         Family.document_type == cleaned["document_type"],
@@ -104,35 +122,61 @@ def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any
     family = Family(
         parish_id=parish_id, consent_at=utcnow(), consent_by_id=getattr(user, "id", None), **cleaned
     )
-    session.add(family)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(family)
+            session.flush()
+    except IntegrityError:
+        # Another desk registered the same document a moment ago: point to it.
+        _check_duplicate(session, parish_id, cleaned, None)
+        raise
     record(session, "family_created", user=user, parish_id=parish_id, obj=family)
     return family
 
 
 def update_family(session: Session, family: Family, data: FamilyInput, user: Any) -> Family:
-    """Same checks as creation; consent stays as recorded."""
+    """Same checks as creation; consent stays as recorded. Refuses an anonymised household."""
     if family.anonymised_at is not None:
-        raise ValidationFailed([], _l("Esta familia fue anonimizada y no se puede editar."))
+        raise FamilyAnonymised()
     cleaned, errors = _clean(data, require_consent=False)
     if errors:
         raise ValidationFailed(errors)
     _check_duplicate(session, family.parish_id, cleaned, family.id)
-    changed = sorted(k for k, v in cleaned.items() if getattr(family, k) != v and k != "search_name")
-    for key, value in cleaned.items():
-        setattr(family, key, value)
-    record(session, "family_updated", user=user, parish_id=family.parish_id, obj=family, fields=changed)
+    changed = sorted(
+        k for k, v in cleaned.items() if getattr(family, k) != v and k != "search_name"
+    )
+    try:
+        with session.begin_nested():
+            for key, value in cleaned.items():
+                setattr(family, key, value)
+            session.flush()
+    except IntegrityError:
+        _check_duplicate(session, family.parish_id, cleaned, family.id)
+        raise
+    record(
+        session, "family_updated", user=user, parish_id=family.parish_id, obj=family, fields=changed
+    )
     return family
 
 
 def set_active(session: Session, family: Family, active: bool, user: Any) -> Family:
+    """Refuses to bring back an anonymised household (its data is gone)."""
+    if active and family.anonymised_at is not None:
+        raise FamilyAnonymised()
     family.active = active
-    record(session, "family_activated" if active else "family_deactivated", user=user,
-           parish_id=family.parish_id, obj=family)
+    record(
+        session,
+        "family_activated" if active else "family_deactivated",
+        user=user,
+        parish_id=family.parish_id,
+        obj=family,
+    )
     return family
 
 
-def search(session: Session, parish_id: int, q: str = "", *, active_only: bool = False) -> sa.Select:
+def search(
+    session: Session, parish_id: int, q: str = "", *, active_only: bool = False
+) -> sa.Select:
     """Families of the parish matching a name (accents and case ignored) or a
     document in any format, newest first."""
     query = sa.select(Family).where(Family.parish_id == parish_id)
@@ -146,10 +190,22 @@ def search(session: Session, parish_id: int, q: str = "", *, active_only: bool =
             conditions.append(Family.document_number == rut)
         elif compact:
             conditions.append(Family.document_number == compact)
+        body = _rut_body(q)
+        if body:
+            # A RUT typed without its check digit ("12.345.678") still finds the family.
+            conditions.append(Family.document_number == f"{body}-{expected_rut_check_digit(body)}")
         query = query.where(sa.or_(*conditions))
     if active_only:
         query = query.where(Family.active.is_(True))
     return query.order_by(Family.id.desc())
+
+
+def _rut_body(text: str) -> str | None:
+    """The digits of a RUT typed without its check digit, e.g. '12.345.678' -> '12345678'."""
+    cleaned = text.replace(".", "").replace(" ", "")
+    if cleaned.isdigit() and 7 <= len(cleaned) <= 8:
+        return cleaned.lstrip("0") or None
+    return None
 
 
 def get_family(session: Session, parish_id: int, family_id: int) -> Family:
@@ -157,6 +213,11 @@ def get_family(session: Session, parish_id: int, family_id: int) -> Family:
     if family is None or family.parish_id != parish_id:
         raise NotFound()
     return family
+
+
+def record_view(session: Session, family: Family, user: Any) -> None:
+    """Who looked at a household's personal data, and when (privacy log)."""
+    record(session, "family_viewed", user=user, parish_id=family.parish_id, obj=family)
 
 
 def display_document(family: Family) -> str:
@@ -170,7 +231,9 @@ def export_family(session: Session, family: Family, user: Any) -> dict[str, Any]
     from voucher.vouchers.models import Voucher
 
     record(session, "family_exported", user=user, parish_id=family.parish_id, obj=family)
-    vouchers = session.scalars(sa.select(Voucher).where(Voucher.family_id == family.id)).all()
+    vouchers = session.scalars(
+        sa.select(Voucher).where(Voucher.family_id == family.id).order_by(Voucher.id)
+    ).all()
     return {
         "id": family.id,
         "head_name": family.head_name,
@@ -182,18 +245,57 @@ def export_family(session: Session, family: Family, user: Any) -> dict[str, Any]
         "sector": family.sector,
         "phone": family.phone,
         "notes": family.notes,
+        "active": family.active,
         "consent_at": family.consent_at.isoformat(),
         "created_at": family.created_at.isoformat(),
+        "programs": [
+            {"name": e.program.name, "enrolled_at": e.created_at.isoformat()}
+            for e in enrolments(session, family)
+        ],
         "vouchers": [
-            {"serial": v.serial, "amount": v.amount, "status": v.status.value,
-             "issued_on": v.issued_on.isoformat()}
+            {
+                "serial": v.serial,
+                "amount": v.amount,
+                "remaining": v.remaining,
+                "status": v.status.value,
+                "issued_on": v.issued_on.isoformat(),
+                "expires_on": v.expires_on.isoformat(),
+            }
             for v in vouchers
         ],
     }
 
 
+def enrolments(session: Session, family: Family) -> list:
+    """The household's enrolments, with their programs, by program name."""
+    from voucher.programs.models import Enrolment, Program
+
+    return list(
+        session.scalars(
+            sa.select(Enrolment)
+            .join(Program, Program.id == Enrolment.program_id)
+            .where(Enrolment.family_id == family.id)
+            .order_by(Program.name)
+        )
+    )
+
+
+def vouchers_of(session: Session, family: Family) -> list:
+    """The household's vouchers, newest first."""
+    from voucher.vouchers.models import Voucher
+
+    return list(
+        session.scalars(
+            sa.select(Voucher).where(Voucher.family_id == family.id).order_by(Voucher.id.desc())
+        )
+    )
+
+
 def anonymise_family(session: Session, family: Family, user: Any) -> Family:
-    """Erase personal data but keep the household row, so vouchers and the books stay whole."""
+    """Erase personal data but keep the household row, so vouchers and the books stay whole.
+    Refuses a household already anonymised."""
+    if family.anonymised_at is not None:
+        raise FamilyAnonymised()
     family.head_name = f"Anonimizada {family.id}"
     family.search_name = search_key(family.head_name)
     family.document_type = DocumentType.OTHER

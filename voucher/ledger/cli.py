@@ -50,3 +50,36 @@ def verify(slug: str | None) -> None:
     if failed:
         sys.exit(1)
     click.echo("Ledger verified.")
+
+
+@ledger_cli.command("export")
+@click.option("--parish", "slug", required=True, help="The parish's slug.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["hledger"]), default="hledger", show_default=True
+)
+@click.option(
+    "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."
+)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: stdout).",
+)
+def export(slug: str, fmt: str, date_from, date_to, output: str | None) -> None:
+    """Write the parish's books as an hledger journal (a period starts with opening balances)."""
+    from voucher.ledger.export import write_hledger
+
+    start = date_from.date() if date_from else None
+    end = date_to.date() if date_to else None
+    if start and end and start > end:
+        raise click.BadParameter("--from is after --to.", param_hint="--from")
+    parish = _parishes(slug)[0]
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as handle:
+            count = write_hledger(db.session, parish, handle, date_from=start, date_to=end)
+        click.echo(f"{count} transactions written to {output}.", err=True)
+    else:
+        stream = click.get_text_stream("stdout")
+        write_hledger(db.session, parish, stream, date_from=start, date_to=end)
+    db.session.rollback()

@@ -8,11 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
 from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.models import Family
+from voucher.families.services import search
 from voucher.ledger.chart import open_fund_account
 from voucher.programs.models import Category, Cycle, Enrolment, Program
 
@@ -35,14 +37,18 @@ def _int_in(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def _is_member(value: Any, enum_cls: type) -> bool:
+    return value in {member.value for member in enum_cls}
+
+
 def _clean(data: ProgramInput) -> tuple[dict, list]:
     errors = []
     name = " ".join((data.name or "").split())
     if not name or len(name) > 120:
         errors.append(("name", _l("Escriba un nombre (máximo 120 caracteres).")))
-    if data.category not in {c.value for c in Category}:
+    if not _is_member(data.category, Category):
         errors.append(("category", _l("Elija Alimentos o Higiene.")))
-    if data.cycle not in {c.value for c in Cycle}:
+    if not _is_member(data.cycle, Cycle):
         errors.append(("cycle", _l("Elija mensual o una sola vez.")))
     if not _int_in(data.voucher_amount, 1, MAX_VOUCHER):
         errors.append(("voucher_amount", _l("Escriba un monto en pesos entre $1 y $1.000.000.")))
@@ -52,10 +58,11 @@ def _clean(data: ProgramInput) -> tuple[dict, list]:
         errors.append(("per_cycle_limit", _l("Escriba entre 1 y 31 vales por ciclo.")))
     cleaned = {
         "name": name,
-        "category": data.category,
+        # As enum members, so a new row reads the same as one loaded from the database.
+        "category": Category(data.category) if _is_member(data.category, Category) else None,
         "voucher_amount": data.voucher_amount,
         "validity_days": data.validity_days,
-        "cycle": data.cycle,
+        "cycle": Cycle(data.cycle) if _is_member(data.cycle, Cycle) else None,
         "per_cycle_limit": data.per_cycle_limit,
         "active": bool(data.active),
     }
@@ -68,7 +75,9 @@ def _check_name(session: Session, parish_id: int, name: str, exclude: int | None
         query = query.where(Program.id != exclude)
     existing = session.scalar(query)
     if existing:
-        raise Duplicate(_l("Ya existe un programa con ese nombre."), existing_id=existing, field="name")
+        raise Duplicate(
+            _l("Ya existe un programa con ese nombre."), existing_id=existing, field="name"
+        )
 
 
 def create_program(session: Session, parish_id: int, data: ProgramInput, user: Any) -> Program:
@@ -97,11 +106,16 @@ def update_program(session: Session, program: Program, data: ProgramInput, user:
     return program
 
 
-def list_programs(session: Session, parish_id: int, *, active_only: bool = False) -> list[Program]:
+def programs_query(parish_id: int, *, active_only: bool = False) -> sa.Select:
+    """The parish's programs, by name."""
     query = sa.select(Program).where(Program.parish_id == parish_id)
     if active_only:
         query = query.where(Program.active.is_(True))
-    return list(session.scalars(query.order_by(Program.name)))
+    return query.order_by(Program.name)
+
+
+def list_programs(session: Session, parish_id: int, *, active_only: bool = False) -> list[Program]:
+    return list(session.scalars(programs_query(parish_id, active_only=active_only)))
 
 
 class AlreadyEnrolled(Conflict):
@@ -109,12 +123,18 @@ class AlreadyEnrolled(Conflict):
     message = _l("La familia ya está inscrita en este programa.")
 
 
+class FamilyNotActive(Conflict):
+    reason = "family_inactive"
+    message = _l("La familia está desactivada: reactívela antes de inscribirla.")
+
+
 def enrol_family(session: Session, program: Program, family: Family, user: Any) -> Enrolment:
-    """Refuses a family of another parish (404) and a second enrolment (409)."""
+    """Refuses a family of another parish (404), a deactivated family (409
+    family_inactive) and a second enrolment (409 already_enrolled)."""
     if family.parish_id != program.parish_id:
         raise NotFound()
     if not family.active:
-        raise Conflict(_l("La familia está desactivada."))
+        raise FamilyNotActive()
     existing = session.scalar(
         sa.select(Enrolment).where(
             Enrolment.program_id == program.id, Enrolment.family_id == family.id
@@ -125,10 +145,22 @@ def enrol_family(session: Session, program: Program, family: Family, user: Any) 
     enrolment = Enrolment(
         program_id=program.id, family_id=family.id, enrolled_by_id=getattr(user, "id", None)
     )
-    session.add(enrolment)
-    session.flush()
-    record(session, "family_enrolled", user=user, parish_id=program.parish_id, obj=enrolment,
-           program_id=program.id, family_id=family.id)
+    try:
+        with session.begin_nested():
+            session.add(enrolment)
+            session.flush()
+    except IntegrityError:
+        # Enrolled by someone else a moment ago (unique program + family).
+        raise AlreadyEnrolled() from None
+    record(
+        session,
+        "family_enrolled",
+        user=user,
+        parish_id=program.parish_id,
+        obj=enrolment,
+        program_id=program.id,
+        family_id=family.id,
+    )
     return enrolment
 
 
@@ -137,3 +169,42 @@ def cycle_key(program: Program, today: date) -> str:
     return today.strftime("%Y-%m") if program.cycle == Cycle.MONTHLY else "once"
 
 
+def enrolled_families(session: Session, program: Program, q: str = "") -> sa.Select:
+    """The program's enrolled households (optionally filtered like the family search),
+    newest enrolment first."""
+    matching = search(session, program.parish_id, q).with_only_columns(Family.id).order_by(None)
+    return (
+        sa.select(Enrolment)
+        .join(Family, Family.id == Enrolment.family_id)
+        .where(Enrolment.program_id == program.id, Enrolment.family_id.in_(matching))
+        .order_by(Enrolment.id.desc())
+    )
+
+
+def enrolment_candidates(
+    session: Session, program: Program, q: str, limit: int = 10
+) -> list[Family]:
+    """Active households of the program's parish matching ``q`` and not yet enrolled."""
+    if not (q or "").strip():
+        return []
+    enrolled = sa.select(Enrolment.family_id).where(Enrolment.program_id == program.id)
+    query = search(session, program.parish_id, q, active_only=True).where(
+        Family.id.not_in(enrolled)
+    )
+    return list(session.scalars(query.limit(limit)))
+
+
+def programs_open_to(session: Session, family: Family) -> list[Program]:
+    """Active programs of the household's parish it is not enrolled in yet."""
+    enrolled = sa.select(Enrolment.program_id).where(Enrolment.family_id == family.id)
+    return list(
+        session.scalars(
+            sa.select(Program)
+            .where(
+                Program.parish_id == family.parish_id,
+                Program.active.is_(True),
+                Program.id.not_in(enrolled),
+            )
+            .order_by(Program.name)
+        )
+    )

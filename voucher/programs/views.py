@@ -1,8 +1,121 @@
-from flask import Blueprint
+"""Programs on the web: the list, the admin's form, and who is enrolled."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
+from voucher.auth.models import Role
+from voucher.errors import Conflict, DomainError, Duplicate, ValidationFailed
+from voucher.extensions import db
+from voucher.families.forms import show_errors
+from voucher.families.models import Family
+from voucher.families.services import display_document
+from voucher.money import format_number
+from voucher.programs import services
+from voucher.programs.forms import EnrolFamilyForm, ProgramForm
+from voucher.programs.models import Program
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
+PER_PAGE = 25
+MAX_QUERY = 100
 
-@bp.route("/index")
+
+def _form_failed(form: ProgramForm, error: DomainError) -> None:
+    db.session.rollback()
+    if isinstance(error, Duplicate):
+        form.name.errors = [*form.name.errors, error.detail]
+    show_errors(form, error)
+
+
+@bp.route("/")
+@role_required(Role.ADMIN, Role.STAFF, Role.TREASURER)
 def index():
-    return "index"
+    user = require_actor()
+    return render_template(
+        "programs/index.html",
+        programs=services.list_programs(db.session, parish_id()),
+        can_open=user.role in (Role.ADMIN, Role.STAFF),
+        is_admin=user.role == Role.ADMIN,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new():
+    form = ProgramForm()
+    if form.validate_on_submit():
+        try:
+            program = services.create_program(
+                db.session, parish_id(), form.to_input(), require_actor()
+            )
+        except (ValidationFailed, Duplicate) as error:
+            _form_failed(form, error)
+        else:
+            db.session.commit()
+            flash(_("Programa creado."), "success")
+            return redirect(url_for(".detail", program_id=program.id))
+    return render_template("programs/form.html", form=form, program=None)
+
+
+@bp.route("/<int:program_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(program_id: int):
+    program = get_scoped(Program, program_id)
+    form = ProgramForm(obj=program)
+    if form.validate_on_submit():
+        try:
+            services.update_program(db.session, program, form.to_input(), require_actor())
+        except (ValidationFailed, Duplicate) as error:
+            _form_failed(form, error)
+        else:
+            db.session.commit()
+            flash(_("Programa guardado."), "success")
+            return redirect(url_for(".detail", program_id=program.id))
+    elif request.method == "GET":
+        form.voucher_amount.data = format_number(program.voucher_amount)
+    return render_template("programs/form.html", form=form, program=program)
+
+
+@bp.route("/<int:program_id>")
+@role_required(Role.ADMIN, Role.STAFF)
+def detail(program_id: int):
+    program = get_scoped(Program, program_id)
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    page = db.paginate(
+        services.enrolled_families(db.session, program), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "programs/detail.html",
+        program=program,
+        page=page,
+        q=q,
+        candidates=services.enrolment_candidates(db.session, program, q),
+        enrol_form=EnrolFamilyForm(),
+        display_document=display_document,
+        is_admin=require_actor().role == Role.ADMIN,
+    )
+
+
+@bp.route("/<int:program_id>/enrolments", methods=["POST"])
+@role_required(Role.ADMIN, Role.STAFF)
+def enrol(program_id: int):
+    program = get_scoped(Program, program_id)
+    form = EnrolFamilyForm()
+    if form.validate_on_submit():
+        raw = (form.family_id.data or "").strip()
+        family = get_scoped(Family, int(raw)) if raw.isdigit() else None
+        if family is None:
+            flash(_("Elija una familia."), "error")
+        else:
+            try:
+                services.enrol_family(db.session, program, family, require_actor())
+            except Conflict as error:
+                db.session.rollback()
+                flash(error.detail, "error")
+            else:
+                db.session.commit()
+                flash(_("%(name)s quedó inscrita.", name=family.head_name), "success")
+    return redirect(url_for(".detail", program_id=program.id))

@@ -3,26 +3,35 @@
 Double spending is stopped by the database: one conditional relative UPDATE of the
 voucher's remaining value that must change exactly one row, in the same transaction
 as the redemption row and its ledger entry.
+
+Row locks on PostgreSQL are always taken in one order, so a redemption, a void and a
+settlement of the same shop never wait on each other crosswise: the voucher row, then
+the shop's payable account, then the redemption row, then the parish's ledger head
+(inside posting). SQLite writers hold the whole database from BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from voucher.audit.services import record
 from voucher.auth.models import Role
 from voucher.dates import format_date, local_today, to_local
 from voucher.db import utcnow
 from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, RateLimited
-from voucher.ledger import flows
+from voucher.ledger import chart, flows
+from voucher.ledger.models import Account
 from voucher.money import MAX_AMOUNT, format_clp
 from voucher.parishes.models import Parish
 from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, ShopParish
@@ -30,6 +39,9 @@ from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
 from voucher.vouchers.models import Voucher, VoucherStatus
 from voucher.vouchers.services import close_voucher, find_by_code, state_of
+
+T = TypeVar("T")
+MAX_KEY_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,17 @@ class Limits:
     window: timedelta = timedelta(minutes=10)
     pause: timedelta = timedelta(seconds=30)
     void_window: timedelta = timedelta(minutes=15)
+
+
+def limits_from_config(config: Mapping[str, Any]) -> Limits:
+    """The unknown-code brake and the shop's void window, from the app settings."""
+    default = Limits()
+    return Limits(
+        slow_after=int(config.get("UNKNOWN_CODE_SLOW_AFTER", default.slow_after)),
+        block_after=int(config.get("UNKNOWN_CODE_BLOCK_AFTER", default.block_after)),
+        window=timedelta(minutes=int(config.get("UNKNOWN_CODE_WINDOW_MINUTES", 10))),
+        void_window=timedelta(minutes=int(config.get("VOID_WINDOW_MINUTES", 15))),
+    )
 
 
 @dataclass
@@ -63,7 +86,9 @@ class Lookup:
 
 class TooLateToVoid(Conflict):
     reason = "too_late"
-    message = _l("Ya pasaron más de %(minutes)s minutos: pida la anulación a la tesorería de la parroquia.")
+    message = _l(
+        "Ya pasaron más de %(minutes)s minutos: pida la anulación a la tesorería de la parroquia."
+    )
 
 
 class AlreadySettled(Conflict):
@@ -80,16 +105,42 @@ def request_hash(code_hash: str, amount: Any, shop_id: int | None) -> str:
     return hashlib.sha256(f"{code_hash}|{amount}|{shop_id}".encode()).hexdigest()
 
 
+def void_deadline(redemption: Redemption, limits: Limits = Limits()) -> datetime:
+    """Until when the shop itself may still void this redemption."""
+    return redemption.created_at + limits.void_window
+
+
+def shop_can_void(
+    redemption: Redemption, limits: Limits = Limits(), now: datetime | None = None
+) -> bool:
+    """Whether the shop's own void button applies (the service decides in the end)."""
+    return (
+        redemption.status == RedemptionStatus.COMMITTED
+        and redemption.settlement_id is None
+        and (now or utcnow()) <= void_deadline(redemption, limits)
+    )
+
+
 # --- the scan log and the unknown-code brake -------------------------------------------
 
 
-def log_scan(session: Session, scanner: Scanner, *, action: str, reason: str = "",
-             voucher: Voucher | None = None, code_hash: str | None = None) -> None:
+def log_scan(
+    session: Session,
+    scanner: Scanner,
+    *,
+    action: str,
+    reason: str = "",
+    voucher: Voucher | None = None,
+    code_hash: str | None = None,
+) -> None:
+    parish_id = (
+        voucher.parish_id if voucher is not None else getattr(scanner.user, "parish_id", None)
+    )
     session.add(
         ScanLog(
             user_id=getattr(scanner.user, "id", None),
             shop_id=scanner.shop.id if scanner.shop else None,
-            parish_id=voucher.parish_id if voucher is not None else getattr(scanner.user, "parish_id", None),
+            parish_id=parish_id,
             voucher_id=voucher.id if voucher is not None else None,
             ip=scanner.ip,
             code_hash=code_hash,
@@ -100,8 +151,14 @@ def log_scan(session: Session, scanner: Scanner, *, action: str, reason: str = "
     )
 
 
-def check_rate(session: Session, scanner: Scanner, limits: Limits, now: datetime | None = None) -> None:
-    """Slow down, then block, a user or address that keeps trying unknown codes."""
+def check_rate(
+    session: Session, scanner: Scanner, limits: Limits, now: datetime | None = None
+) -> None:
+    """Slow down, then block, a user or address that keeps trying unknown codes.
+
+    The count lives in the scan log, so every worker and every server sharing the
+    database sees the same one.
+    """
     now = now or utcnow()
     since = now - limits.window
     who = [ScanLog.user_id == scanner.user.id] if getattr(scanner.user, "id", None) else []
@@ -109,16 +166,19 @@ def check_rate(session: Session, scanner: Scanner, limits: Limits, now: datetime
         who.append(ScanLog.ip == scanner.ip)
     if not who:
         return
-    failures = session.execute(
+    count, first, last = session.execute(
         sa.select(sa.func.count(), sa.func.min(ScanLog.at), sa.func.max(ScanLog.at)).where(
             ScanLog.reason == "unknown_code", ScanLog.at >= since, sa.or_(*who)
         )
     ).one()
-    count, first, last = failures
     if count >= limits.block_after:
-        raise RateLimited(retry_after=max(1, int((first + limits.window - now).total_seconds()) + 1))
+        raise RateLimited(retry_after=_seconds_until(first + limits.window, now))
     if count >= limits.slow_after and last is not None and now - last < limits.pause:
-        raise RateLimited(retry_after=max(1, int((last + limits.pause - now).total_seconds()) + 1))
+        raise RateLimited(retry_after=_seconds_until(last + limits.pause, now))
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds()) + 1)
 
 
 # --- refusals ----------------------------------------------------------------------------
@@ -128,7 +188,10 @@ def _last_use(session: Session, voucher: Voucher) -> tuple[str, str]:
     row = session.execute(
         sa.select(Redemption.created_at, Shop.name)
         .join(Shop, Shop.id == Redemption.shop_id)
-        .where(Redemption.voucher_id == voucher.id, Redemption.status == RedemptionStatus.COMMITTED)
+        .where(
+            Redemption.voucher_id == voucher.id,
+            Redemption.status == RedemptionStatus.COMMITTED,
+        )
         .order_by(Redemption.id.desc())
         .limit(1)
     ).first()
@@ -137,8 +200,14 @@ def _last_use(session: Session, voucher: Voucher) -> tuple[str, str]:
     return format_date(to_local(row[0]).date()), row[1]
 
 
-def refusal_for(session: Session, voucher: Voucher, parish: Parish, shop: Shop | None,
-                today: date, amount: int | None = None) -> rules.RedemptionRefused | None:
+def refusal_for(
+    session: Session,
+    voucher: Voucher,
+    parish: Parish,
+    shop: Shop | None,
+    today: date,
+    amount: int | None = None,
+) -> rules.RedemptionRefused | None:
     """Why this shop cannot take this voucher now, or None. Shops are checked for
     category and enrolment; parish staff (no shop) see only the voucher's own state."""
     status = rules.effective_status(state_of(voucher), today)
@@ -152,21 +221,24 @@ def refusal_for(session: Session, voucher: Voucher, parish: Parish, shop: Shop |
     if shop is not None:
         enrolled = session.scalar(
             sa.select(ShopParish.id).where(
-                ShopParish.shop_id == shop.id, ShopParish.parish_id == parish.id,
+                ShopParish.shop_id == shop.id,
+                ShopParish.parish_id == parish.id,
                 ShopParish.active.is_(True),
             )
         )
         if enrolled is None or not shop.active:
             return rules.ShopNotEnrolled(parish=parish.name)
         if voucher.category.value not in shop.categories:
-            return rules.CategoryNotAccepted(category=str(rules.CATEGORY_LABELS[voucher.category.value]))
+            label = rules.CATEGORY_LABELS[voucher.category.value]
+            return rules.CategoryNotAccepted(category=str(label))
     if amount is not None and amount > voucher.remaining:
         return rules.InsufficientBalance(remaining=format_clp(voucher.remaining))
     return None
 
 
-def _resolve(session: Session, scanner: Scanner, code_text: str, keys: CodeKeys,
-             action: str) -> tuple[Voucher, str]:
+def _resolve(
+    session: Session, scanner: Scanner, code_text: str, keys: CodeKeys
+) -> tuple[Voucher, str]:
     """The voucher a typed or scanned code names. Refuses typos and unknown codes (both
     count against the unknown-code brake), old replaced codes, and another parish's
     voucher for parish staff (unknown to them)."""
@@ -178,13 +250,25 @@ def _resolve(session: Session, scanner: Scanner, code_text: str, keys: CodeKeys,
     voucher, replaced = find_by_code(session, code_hash)
     staff_parish = getattr(scanner.user, "parish_id", None)
     if voucher is None or (scanner.shop is None and voucher.parish_id != staff_parish):
-        raise rules.UnknownCode()
+        refusal = rules.UnknownCode()
+        refusal.code_hash = code_hash
+        raise refusal
     if replaced:
-        raise rules.Replaced()
+        refusal = rules.Replaced()
+        refusal.code_hash = code_hash
+        refusal.voucher = voucher
+        raise refusal
     return voucher, code_hash
 
 
-def guarded(session: Session, scanner: Scanner, action: str, work, *, code_hash: str | None = None):
+def guarded(
+    session: Session,
+    scanner: Scanner,
+    action: str,
+    work: Callable[[], T],
+    *,
+    code_hash: str | None = None,
+) -> T:
     """Run a lookup or redemption; whatever the outcome, keep it in the scan log.
 
     A refusal rolls back the attempt, then records the refusal in its own small
@@ -195,30 +279,46 @@ def guarded(session: Session, scanner: Scanner, action: str, work, *, code_hash:
         return work()
     except (rules.RedemptionRefused, RateLimited) as refusal:
         session.rollback()
-        voucher = getattr(refusal, "voucher", None)
-        log_scan(session, scanner, action=action, reason=refusal.reason, voucher=voucher,
-                 code_hash=getattr(refusal, "code_hash", code_hash))
+        log_scan(
+            session,
+            scanner,
+            action=action,
+            reason=refusal.reason,
+            voucher=getattr(refusal, "voucher", None),
+            code_hash=getattr(refusal, "code_hash", code_hash),
+        )
         session.commit()
         raise
 
 
-def lookup(session: Session, scanner: Scanner, code_text: str, *, keys: CodeKeys,
-           limits: Limits = Limits(), today: date | None = None) -> Lookup:
-    """What the voucher screen shows. Unknown codes raise; a known voucher comes back
-    with its refusal reason (if any) for this shop."""
+def lookup(
+    session: Session,
+    scanner: Scanner,
+    code_text: str,
+    *,
+    keys: CodeKeys,
+    limits: Limits = Limits(),
+    today: date | None = None,
+) -> Lookup:
+    """What the voucher screen shows. Unknown codes, typos and replaced codes raise
+    (404/410), as does a user or address over the unknown-code brake (429); a known
+    voucher comes back with its refusal reason (if any) for this shop."""
 
     def work() -> Lookup:
         check_rate(session, scanner, limits)
-        try:
-            voucher, code_hash = _resolve(session, scanner, code_text, keys, "lookup")
-        except rules.RedemptionRefused as refusal:
-            refusal.code_hash = _safe_hash(code_text, keys)
-            raise
+        voucher, code_hash = _resolve(session, scanner, code_text, keys)
         parish = session.get(Parish, voucher.parish_id)
-        refusal = refusal_for(session, voucher, parish, scanner.shop,
-                              today or local_today(parish.timezone))
-        log_scan(session, scanner, action="lookup", reason=refusal.reason if refusal else "",
-                 voucher=voucher, code_hash=code_hash)
+        refusal = refusal_for(
+            session, voucher, parish, scanner.shop, today or local_today(parish.timezone)
+        )
+        log_scan(
+            session,
+            scanner,
+            action="lookup",
+            reason=refusal.reason if refusal else "",
+            voucher=voucher,
+            code_hash=code_hash,
+        )
         return Lookup(voucher, parish, refusal)
 
     return guarded(session, scanner, "lookup", work)
@@ -231,74 +331,78 @@ def _safe_hash(code_text: str, keys: CodeKeys) -> str | None:
         return None
 
 
-def redeem(session: Session, scanner: Scanner, code_text: str, amount: Any, *,
-           idempotency_key: str, keys: CodeKeys, limits: Limits = Limits(),
-           today: date | None = None) -> tuple[Redemption, bool]:
+def _valid_amount(amount: Any) -> bool:
+    return not isinstance(amount, bool) and isinstance(amount, int) and 0 < amount <= MAX_AMOUNT
+
+
+def redeem(
+    session: Session,
+    scanner: Scanner,
+    code_text: str,
+    amount: Any,
+    *,
+    idempotency_key: str,
+    keys: CodeKeys,
+    limits: Limits = Limits(),
+    today: date | None = None,
+) -> tuple[Redemption, bool]:
     """Charge ``amount`` pesos of a voucher at the scanner's shop.
 
     Returns (redemption, replayed). A retried request with the same idempotency key
-    returns the original redemption and moves no money; the same key with another
-    code, amount or shop is refused. Refuses bad amounts (422), unknown codes (404),
-    used-up or short vouchers (409), expired or cancelled ones (410), categories the
-    shop does not take and parishes it is not enrolled in (403), and too many unknown
-    codes (429).
+    (scoped to the user) returns the original redemption and moves no money, even
+    when the retry races the original; the same key with another code, amount or
+    shop is refused (422). Refuses unknown codes and typos (404), used-up or short
+    vouchers (409), expired, cancelled or replaced ones (410), categories the shop
+    does not take and parishes it is not enrolled in (403), bad amounts (422), and
+    too many unknown codes (429). Unknown codes are refused before the amount is
+    looked at, so every guess counts against the brake.
     """
     shop = scanner.shop
     if shop is None or scanner.user.role != Role.SHOPKEEPER:
         raise Forbidden()
     key = (idempotency_key or "").strip()
-    if not key or len(key) > 120:
-        raise IdempotencyMismatch(_l("Falta la clave de operación (Idempotency-Key) o es demasiado larga."))
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyMismatch(
+            _l("Falta la clave de operación (Idempotency-Key) o es demasiado larga.")
+        )
+    # Keys are chosen by clients: two users may well both pick "1".
+    stored_key = f"{scanner.user.id}:{key}"
+    wanted = request_hash(_safe_hash(code_text, keys) or "", amount, shop.id)
 
     def work() -> tuple[Redemption, bool]:
-        code_hash = _safe_hash(code_text, keys)
-        wanted = request_hash(code_hash or "", amount, shop.id)
-        replay = _replay(session, key, wanted)
+        replay = _replay(session, stored_key, wanted)
         if replay is not None:
             return replay, True
         check_rate(session, scanner, limits)
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
-            raise rules.BadAmount()
-        try:
-            voucher, code_hash = _resolve(session, scanner, code_text, keys, "redeem")
-        except rules.RedemptionRefused as refusal:
-            refusal.code_hash = code_hash
-            raise
+        voucher, code_hash = _resolve(session, scanner, code_text, keys)
         parish = session.get(Parish, voucher.parish_id)
         day = today or local_today(parish.timezone)
-        refusal = refusal_for(session, voucher, parish, shop, day, amount)
+        valid = _valid_amount(amount)
+        refusal = refusal_for(session, voucher, parish, shop, day, amount if valid else None)
+        if refusal is None and not valid:
+            refusal = rules.BadAmount()
         if refusal is not None:
             refusal.voucher = voucher
             raise refusal
-        changed = session.execute(
-            sa.update(Voucher)
-            .where(
-                Voucher.id == voucher.id,
-                Voucher.status == VoucherStatus.ACTIVE,
-                Voucher.remaining >= amount,
-                Voucher.expires_on >= day,
-            )
-            .values(
-                remaining=Voucher.remaining - amount,
-                status=sa.case(
-                    (Voucher.remaining == amount, VoucherStatus.REDEEMED.value),
-                    else_=VoucherStatus.ACTIVE.value,
-                ),
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            # Someone else spent it between our read and our write: say why, from the row.
+        if not _take(session, voucher, amount, day):
+            # Spent between our read and our write: by a retry of this very request
+            # (answer as it did), or by someone else (say why, from the fresh row).
+            replay = _replay(session, stored_key, wanted)
+            if replay is not None:
+                return replay, True
             session.expire(voucher)
-            refusal = refusal_for(session, voucher, parish, shop, day, amount) or rules.AlreadyUsed(
-                date="", shop=""
-            )
+            refusal = refusal_for(session, voucher, parish, shop, day, amount)
+            refusal = refusal or rules.AlreadyUsed(date="", shop="")
             refusal.voucher = voucher
             raise refusal
-        session.expire(voucher)
         redemption = Redemption(
-            parish_id=voucher.parish_id, voucher_id=voucher.id, shop_id=shop.id,
-            user_id=scanner.user.id, amount=amount, idempotency_key=key, request_hash=wanted,
+            parish_id=voucher.parish_id,
+            voucher_id=voucher.id,
+            shop_id=shop.id,
+            user_id=scanner.user.id,
+            amount=amount,
+            idempotency_key=stored_key,
+            request_hash=wanted,
             status=RedemptionStatus.COMMITTED,
         )
         session.add(redemption)
@@ -307,19 +411,72 @@ def redeem(session: Session, scanner: Scanner, code_text: str, amount: Any, *,
         except IntegrityError:
             # The same key committed concurrently: answer with that one.
             session.rollback()
-            replay = _replay(session, key, wanted)
+            replay = _replay(session, stored_key, wanted)
             if replay is None:
                 raise
             return replay, True
-        flows.redemption(session, parish_id=voucher.parish_id, shop_id=shop.id, shop_name=shop.name,
-                         redemption_id=redemption.id, voucher_id=voucher.id, amount=amount,
-                         serial=voucher.serial, user_id=scanner.user.id)
+        _lock_payable(session, voucher.parish_id, shop)
+        flows.redemption(
+            session,
+            parish_id=voucher.parish_id,
+            shop_id=shop.id,
+            shop_name=shop.name,
+            redemption_id=redemption.id,
+            voucher_id=voucher.id,
+            amount=amount,
+            serial=voucher.serial,
+            user_id=scanner.user.id,
+        )
         log_scan(session, scanner, action="redeem", voucher=voucher, code_hash=code_hash)
-        record(session, "redemption", user=scanner.user, parish_id=voucher.parish_id,
-               shop_id=shop.id, obj=redemption, amount=amount, serial=voucher.serial)
+        record(
+            session,
+            "redemption",
+            user=scanner.user,
+            parish_id=voucher.parish_id,
+            shop_id=shop.id,
+            obj=redemption,
+            amount=amount,
+            serial=voucher.serial,
+        )
         return redemption, False
 
     return guarded(session, scanner, "redeem", work)
+
+
+def _take(session: Session, voucher: Voucher, amount: int, day: date) -> bool:
+    """The one conditional UPDATE that moves value out of a voucher; False when the
+    voucher no longer has it (used, short, expired or cancelled meanwhile)."""
+    row = session.execute(
+        sa.update(Voucher)
+        .where(
+            Voucher.id == voucher.id,
+            Voucher.status == VoucherStatus.ACTIVE,
+            Voucher.remaining >= amount,
+            Voucher.expires_on >= day,
+        )
+        .values(
+            remaining=Voucher.remaining - amount,
+            status=sa.case(
+                (Voucher.remaining == amount, VoucherStatus.REDEEMED.value),
+                else_=VoucherStatus.ACTIVE.value,
+            ),
+        )
+        .returning(Voucher.remaining, Voucher.status)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return False
+    # The new values came back with the UPDATE: no second read of the row.
+    set_committed_value(voucher, "remaining", row[0])
+    set_committed_value(voucher, "status", VoucherStatus(row[1]))
+    return True
+
+
+def _lock_payable(session: Session, parish_id: int, shop: Shop) -> int:
+    """Lock the shop's payable account before the ledger head, as settlements do."""
+    payable = chart.open_payable_account(session, parish_id, shop.id, shop.name)
+    session.execute(sa.select(Account.id).where(Account.id == payable).with_for_update())
+    return payable
 
 
 def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
@@ -331,14 +488,37 @@ def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
     return existing
 
 
-def void_redemption(session: Session, redemption: Redemption, *, user: Any, reason: str = "",
-                    limits: Limits = Limits(), now: datetime | None = None) -> Redemption:
+def get_redemption(session: Session, user: Any, redemption_id: Any) -> Redemption:
+    """A redemption the user may see: their own shop's (shopkeeper) or their parish's
+    (everyone else). Any other answers 404."""
+    valid = isinstance(redemption_id, int) and 0 < redemption_id < 2**63
+    redemption = session.get(Redemption, redemption_id) if valid else None
+    if redemption is None:
+        raise NotFound()
+    if user.role == Role.SHOPKEEPER:
+        if redemption.shop_id != user.shop_id:
+            raise NotFound()
+    elif redemption.parish_id != user.parish_id:
+        raise NotFound()
+    return redemption
+
+
+def void_redemption(
+    session: Session,
+    redemption: Redemption,
+    *,
+    user: Any,
+    reason: str = "",
+    limits: Limits = Limits(),
+    now: datetime | None = None,
+) -> Redemption:
     """Undo a redemption: its value returns to the voucher (or to the program fund if
     the voucher has expired or been cancelled meanwhile), with a ledger reversal.
 
-    A shopkeeper may void only their own shop's redemptions within the void window;
-    the treasurer may void any of the parish's later. Nobody voids a settled or an
-    already voided redemption.
+    A shopkeeper may void only their own shop's redemptions within the void window
+    (409 too_late after it); the treasurer may void any of the parish's later. Another
+    shop's or parish's redemption is 404, other roles 403. Nobody voids a settled (409
+    settled) or an already voided (409 already_voided) redemption.
     """
     now = now or utcnow()
     if user.role == Role.SHOPKEEPER:
@@ -353,6 +533,13 @@ def void_redemption(session: Session, redemption: Redemption, *, user: Any, reas
         raise Forbidden()
     if redemption.settlement_id is not None:
         raise AlreadySettled()
+    voucher = session.scalars(
+        sa.select(Voucher)
+        .where(Voucher.id == redemption.voucher_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    _lock_payable(session, redemption.parish_id, redemption.shop)
     changed = session.execute(
         sa.update(Redemption)
         .where(
@@ -360,38 +547,65 @@ def void_redemption(session: Session, redemption: Redemption, *, user: Any, reas
             Redemption.status == RedemptionStatus.COMMITTED,
             Redemption.settlement_id.is_(None),
         )
-        .values(status=RedemptionStatus.VOIDED.value, voided_at=now, voided_by_id=user.id,
-                void_reason=(reason or "")[:200])
+        .values(
+            status=RedemptionStatus.VOIDED.value,
+            voided_at=now,
+            voided_by_id=user.id,
+            void_reason=(reason or "")[:200],
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     session.expire(redemption)
     if changed != 1:
         raise AlreadySettled() if redemption.settlement_id is not None else AlreadyVoided()
-    voucher = session.scalars(
-        sa.select(Voucher).where(Voucher.id == redemption.voucher_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
     parish = session.get(Parish, voucher.parish_id)
     after = rules.status_after_void(state_of(voucher), local_today(parish.timezone))
+    # The voucher row is locked (FOR UPDATE above; BEGIN IMMEDIATE on SQLite).
     voucher.remaining += redemption.amount
     if voucher.status == VoucherStatus.REDEEMED:
         voucher.status = VoucherStatus.ACTIVE
     session.flush()
     flows.redemption_voided(session, redemption_id=redemption.id, user_id=user.id)
     if after != VoucherStatus.ACTIVE:
-        close_voucher(session, voucher, expired=after == VoucherStatus.EXPIRED,
-                      reason=voucher.status_reason or "anulación de canje", user=user)
-    record(session, "redemption_voided", user=user, parish_id=redemption.parish_id,
-           shop_id=redemption.shop_id, obj=redemption, amount=redemption.amount, reason=reason)
+        close_voucher(
+            session,
+            voucher,
+            expired=after == VoucherStatus.EXPIRED,
+            reason=voucher.status_reason or "anulación de canje",
+            user=user,
+        )
+    record(
+        session,
+        "redemption_voided",
+        user=user,
+        parish_id=redemption.parish_id,
+        shop_id=redemption.shop_id,
+        obj=redemption,
+        amount=redemption.amount,
+        reason=reason,
+    )
     return redemption
 
 
 def shop_day(session: Session, shop_id: int, start: datetime, end: datetime) -> list[Redemption]:
+    """A shop's redemptions in [start, end), newest first."""
     return list(
         session.scalars(
             sa.select(Redemption)
-            .where(Redemption.shop_id == shop_id, Redemption.created_at >= start,
-                   Redemption.created_at < end)
+            .where(
+                Redemption.shop_id == shop_id,
+                Redemption.created_at >= start,
+                Redemption.created_at < end,
+            )
             .order_by(Redemption.id.desc())
+            .options(selectinload(Redemption.voucher))
         )
     )
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants a local calendar day starts and ends at."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    return start, end

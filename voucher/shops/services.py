@@ -1,4 +1,4 @@
-"""Shops: register, enrol in a parish, deactivate."""
+"""Shops: register, enrol in a parish, deactivate, give them shopkeeper accounts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
-from voucher.errors import Conflict, Duplicate, ValidationFailed
+from voucher.auth.models import Role, User
+from voucher.auth.services import create_user
+from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.rules import normalise_rut
 from voucher.ledger.chart import open_payable_account
 from voucher.programs.models import Category
@@ -42,7 +44,8 @@ def _clean(data: ShopInput) -> tuple[dict, list]:
     valid = {c.value for c in Category}
     if not categories or not categories <= valid:
         errors.append(("categories", _l("Elija al menos una categoría: Alimentos o Higiene.")))
-    for key, limit in (("owner_name", 120), ("address", 200), ("phone", 30), ("payment_details", 500)):
+    limits = (("owner_name", 120), ("address", 200), ("phone", 30), ("payment_details", 500))
+    for key, limit in limits:
         if len(getattr(data, key) or "") > limit:
             errors.append((key, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit)))
     cleaned = {
@@ -74,6 +77,7 @@ def create_shop(session: Session, data: ShopInput, user: Any = None) -> Shop:
 
 
 def update_shop(session: Session, shop: Shop, data: ShopInput, user: Any) -> Shop:
+    """Refuses what create_shop refuses (a RUT taken by another shop included)."""
     cleaned, errors = _clean(data)
     if errors:
         raise ValidationFailed(errors)
@@ -96,7 +100,9 @@ class AlreadyEnrolledShop(Conflict):
 def enrol_shop(session: Session, shop: Shop, parish_id: int, user: Any = None) -> ShopParish:
     """Enrol a shop in a parish (re-activating a past enrolment); opens its payable account."""
     link = session.scalar(
-        sa.select(ShopParish).where(ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id)
+        sa.select(ShopParish).where(
+            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
+        )
     )
     if link is not None and link.active:
         raise AlreadyEnrolledShop()
@@ -111,17 +117,21 @@ def enrol_shop(session: Session, shop: Shop, parish_id: int, user: Any = None) -
     return link
 
 
-def set_enrolment_active(session: Session, shop: Shop, parish_id: int, active: bool, user: Any) -> None:
+def set_enrolment_active(
+    session: Session, shop: Shop, parish_id: int, active: bool, user: Any
+) -> None:
+    """Pause or resume a shop in one parish (its redemptions and books stay). Refuses a
+    shop never enrolled there (404)."""
     link = session.scalar(
-        sa.select(ShopParish).where(ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id)
+        sa.select(ShopParish).where(
+            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
+        )
     )
     if link is None:
-        from voucher.errors import NotFound
-
         raise NotFound()
     link.active = active
-    record(session, "shop_enrolment_" + ("activated" if active else "deactivated"), user=user,
-           parish_id=parish_id, obj=shop)
+    action = "shop_enrolment_" + ("activated" if active else "deactivated")
+    record(session, action, user=user, parish_id=parish_id, obj=shop)
 
 
 def parish_shops(session: Session, parish_id: int) -> sa.Select:
@@ -135,14 +145,64 @@ def parish_shops(session: Session, parish_id: int) -> sa.Select:
 
 
 def get_parish_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
-    """A shop visible to a parish (enrolled there); others answer 404."""
-    from voucher.errors import NotFound
-
-    shop = session.scalar(
-        sa.select(Shop)
-        .join(ShopParish, ShopParish.shop_id == Shop.id)
-        .where(Shop.id == shop_id, ShopParish.parish_id == parish_id)
-    ) if isinstance(shop_id, int) and 0 < shop_id < 2**63 else None
+    """A shop visible to a parish (enrolled there, now or before); others answer 404."""
+    shop = None
+    if isinstance(shop_id, int) and 0 < shop_id < 2**63:
+        shop = session.scalar(
+            sa.select(Shop)
+            .join(ShopParish, ShopParish.shop_id == Shop.id)
+            .where(Shop.id == shop_id, ShopParish.parish_id == parish_id)
+        )
     if shop is None:
         raise NotFound()
     return shop
+
+
+def enrolment(session: Session, shop: Shop, parish_id: int) -> ShopParish | None:
+    return session.scalar(
+        sa.select(ShopParish).where(
+            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
+        )
+    )
+
+
+def find_shop_by_rut(session: Session, rut: str) -> Shop:
+    """Any registered shop by RUT (shops are shared between parishes). Refuses a bad
+    RUT (422, with the reason) and a RUT nobody registered (404)."""
+    try:
+        normalised = normalise_rut(rut)
+    except ValueError as error:
+        raise ValidationFailed([("rut", str(error))]) from None
+    shop = session.scalar(sa.select(Shop).where(Shop.rut == normalised))
+    if shop is None:
+        raise NotFound(_l("No hay ningún comercio registrado con ese RUT."))
+    return shop
+
+
+def shopkeepers(session: Session, shop: Shop) -> list[User]:
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.shop_id == shop.id, User.role == Role.SHOPKEEPER)
+            .order_by(User.name)
+        )
+    )
+
+
+def create_shopkeeper(
+    session: Session, shop: Shop, *, email: str, name: str, password: str, user: Any
+) -> User:
+    """A login for someone who redeems vouchers at this shop. Refuses what create_user
+    refuses: a bad e-mail, a short password (422) and an e-mail already in use (409)."""
+    keeper = create_user(
+        session,
+        email=email,
+        password=password,
+        role=Role.SHOPKEEPER,
+        name=" ".join((name or "").split())[:120],
+        shop_id=shop.id,
+    )
+    record(
+        session, "shopkeeper_created", user=user, obj=keeper, shop_id=shop.id, email=keeper.email
+    )
+    return keeper

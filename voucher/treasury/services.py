@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from voucher.audit.services import record
 from voucher.auth.models import Role
@@ -80,16 +80,36 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
         errors.append(("reference", _l("Demasiado largo (máximo %(n)s caracteres).", n=120)))
     if errors:
         raise ValidationFailed(errors)
-    fund = Fund(parish_id=parish.id, program_id=program.id, amount=amount,
-                received_on=data.received_on, source=source,
-                reference=(data.reference or "").strip(), recorded_by_id=getattr(user, "id", None))
+    fund = Fund(
+        parish_id=parish.id,
+        program_id=program.id,
+        amount=amount,
+        received_on=data.received_on,
+        source=source,
+        reference=(data.reference or "").strip(),
+        recorded_by_id=getattr(user, "id", None),
+    )
     session.add(fund)
     session.flush()
-    flows.fund_received(session, parish_id=parish.id, program_id=program.id, fund_id=fund.id,
-                        amount=amount, received_on=data.received_on, user_id=getattr(user, "id", None),
-                        memo=f"{source} {fund.reference}".strip())
-    record(session, "fund_recorded", user=user, parish_id=parish.id, obj=fund, amount=amount,
-           program_id=program.id)
+    flows.fund_received(
+        session,
+        parish_id=parish.id,
+        program_id=program.id,
+        fund_id=fund.id,
+        amount=amount,
+        received_on=data.received_on,
+        user_id=getattr(user, "id", None),
+        memo=f"{source} {fund.reference}".strip(),
+    )
+    record(
+        session,
+        "fund_recorded",
+        user=user,
+        parish_id=parish.id,
+        obj=fund,
+        amount=amount,
+        program_id=program.id,
+    )
     return fund
 
 
@@ -119,41 +139,69 @@ def _unsettled(parish_id: int, shop_id: int | None = None, through_end: datetime
     return conditions
 
 
-def shop_balances(session: Session, parish_id: int) -> list[ShopBalance]:
-    """Per enrolled shop: owed now, how many and since when unpaid, and the last payment,
-    in three grouped queries whatever the number of shops."""
-    shops = session.scalars(
-        sa.select(Shop).join(ShopParish, ShopParish.shop_id == Shop.id)
-        .where(ShopParish.parish_id == parish_id).order_by(Shop.name)
-    ).all()
+def shop_balances(
+    session: Session, parish_id: int, shop_ids: list[int] | None = None
+) -> list[ShopBalance]:
+    """Per enrolled shop (or only ``shop_ids``): owed now, how many and since when unpaid,
+    and the last payment, in three grouped queries whatever the number of shops."""
+    query = (
+        sa.select(Shop)
+        .join(ShopParish, ShopParish.shop_id == Shop.id)
+        .where(ShopParish.parish_id == parish_id)
+        .order_by(Shop.name, Shop.id)
+    )
+    if shop_ids is not None:
+        query = query.where(Shop.id.in_(shop_ids))
+    shops = session.scalars(query).all()
+    if not shops:
+        return []
+    # Naming the shops lets the (parish, shop, status, settlement) index answer with one
+    # short seek per shop instead of a walk over every redemption of the parish.
+    ids = [shop.id for shop in shops]
     owed = {
         row.shop_id: row
         for row in session.execute(
-            sa.select(Redemption.shop_id, sa.func.sum(Redemption.amount).label("owed"),
-                      sa.func.count().label("n"), sa.func.min(Redemption.created_at).label("oldest"))
-            .where(*_unsettled(parish_id)).group_by(Redemption.shop_id)
+            sa.select(
+                Redemption.shop_id,
+                sa.func.sum(Redemption.amount).label("owed"),
+                sa.func.count().label("n"),
+                sa.func.min(Redemption.created_at).label("oldest"),
+            )
+            .where(*_unsettled(parish_id), Redemption.shop_id.in_(ids))
+            .group_by(Redemption.shop_id)
         )
     }
     latest = (
         sa.select(Settlement.shop_id, sa.func.max(Settlement.id).label("id"))
-        .where(Settlement.parish_id == parish_id, Settlement.status == SettlementStatus.PAID)
-        .group_by(Settlement.shop_id).subquery()
+        .where(
+            Settlement.parish_id == parish_id,
+            Settlement.status == SettlementStatus.PAID,
+            Settlement.shop_id.in_(ids),
+        )
+        .group_by(Settlement.shop_id)
+        .subquery()
     )
     paid = {
         row.shop_id: row
         for row in session.execute(
-            sa.select(Settlement.shop_id, Settlement.paid_at, Settlement.amount)
-            .join(latest, latest.c.id == Settlement.id)
+            sa.select(Settlement.shop_id, Settlement.paid_at, Settlement.amount).join(
+                latest, latest.c.id == Settlement.id
+            )
         )
     }
     result = []
     for shop in shops:
         o, p = owed.get(shop.id), paid.get(shop.id)
-        result.append(ShopBalance(
-            shop=shop, owed=int(o.owed) if o else 0, unsettled_count=o.n if o else 0,
-            oldest_unsettled=_aware(o.oldest) if o else None,
-            last_payment_at=p.paid_at if p else None, last_payment_amount=p.amount if p else None,
-        ))
+        result.append(
+            ShopBalance(
+                shop=shop,
+                owed=int(o.owed) if o else 0,
+                unsettled_count=o.n if o else 0,
+                oldest_unsettled=_aware(o.oldest) if o else None,
+                last_payment_at=p.paid_at if p else None,
+                last_payment_amount=p.amount if p else None,
+            )
+        )
     return result
 
 
@@ -164,10 +212,11 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def shop_balance(session: Session, parish_id: int, shop: Shop) -> ShopBalance:
-    for balance in shop_balances(session, parish_id):
-        if balance.shop.id == shop.id:
-            return balance
-    raise NotFound()
+    """One shop's figures (404 when the shop is not enrolled in the parish)."""
+    found = shop_balances(session, parish_id, [shop.id])
+    if not found:
+        raise NotFound()
+    return found[0]
 
 
 def day_end_utc(day: date, tz: str) -> datetime:
@@ -175,14 +224,32 @@ def day_end_utc(day: date, tz: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def unsettled_redemptions(session: Session, parish: Parish, shop_id: int, through: date) -> list[Redemption]:
-    return list(
-        session.scalars(
-            sa.select(Redemption)
-            .where(*_unsettled(parish.id, shop_id, day_end_utc(through, parish.timezone)))
-            .order_by(Redemption.created_at, Redemption.id)
+def unsettled_redemptions(
+    session: Session, parish: Parish, shop_id: int, through: date, *, with_vouchers: bool = False
+) -> list[Redemption]:
+    """What a settlement of the shop through that day would pay: its unsettled, unvoided
+    redemptions up to the end of the day, except those already waiting in a proposed
+    settlement (a second proposal must not pay them twice)."""
+    proposed = (
+        sa.select(SettlementLine.redemption_id)
+        .join(Settlement, Settlement.id == SettlementLine.settlement_id)
+        .where(
+            Settlement.shop_id == shop_id,
+            Settlement.parish_id == parish.id,
+            Settlement.status == SettlementStatus.PROPOSED,
         )
     )
+    query = (
+        sa.select(Redemption)
+        .where(
+            *_unsettled(parish.id, shop_id, day_end_utc(through, parish.timezone)),
+            Redemption.id.not_in(proposed),
+        )
+        .order_by(Redemption.created_at, Redemption.id)
+    )
+    if with_vouchers:
+        query = query.options(selectinload(Redemption.voucher))
+    return list(session.scalars(query))
 
 
 # --- settlements ------------------------------------------------------------------------
@@ -194,6 +261,18 @@ class SettlementInput:
     through: date
     method: str
     reference: str = ""
+    # What the person saw before pressing "Pagar": when given, a different total or count
+    # (a redemption made or voided meanwhile) refuses the payment instead of paying it.
+    expected_amount: int | None = None
+    expected_count: int | None = None
+
+
+class SettlementChanged(Conflict):
+    reason = "settlement_changed"
+    message = _l(
+        "La lista de canjes cambió mientras tanto (ahora suma %(amount)s). "
+        "Revise y vuelva a intentar."
+    )
 
 
 def _settlement_hash(data: SettlementInput) -> str:
@@ -202,25 +281,29 @@ def _settlement_hash(data: SettlementInput) -> str:
     ).hexdigest()
 
 
-def settle(session: Session, parish: Parish, data: SettlementInput, user: Any, *,
-           idempotency_key: str | None = None) -> tuple[Settlement, bool]:
+def settle(
+    session: Session,
+    parish: Parish,
+    data: SettlementInput,
+    user: Any,
+    *,
+    idempotency_key: str | None = None,
+) -> tuple[Settlement, bool]:
     """Pay a shop for all its unsettled, unvoided redemptions up to ``through``.
 
     With the parish's two-person rule the settlement is only proposed: no money moves
     until a second person approves it. Returns (settlement, replayed). Refuses another
-    parish's shop (404), a bad method or date (422), nothing to settle (409), and an
-    idempotency key reused with other data (422).
+    parish's shop (404), a bad method or date (422), nothing to settle (409), a list that
+    changed since the person saw it (409 settlement_changed), and an idempotency key
+    reused with other data (422).
     """
     if user.role not in (Role.TREASURER, Role.ADMIN):
         raise Forbidden()
     key = (idempotency_key or "").strip() or None
     wanted = _settlement_hash(data)
-    if key:
-        existing = session.scalar(sa.select(Settlement).where(Settlement.idempotency_key == key))
-        if existing is not None:
-            if existing.request_hash != wanted or existing.parish_id != parish.id:
-                raise IdempotencyMismatch()
-            return existing, True
+    replay = _replay_settlement(session, parish, key, wanted)
+    if replay is not None:
+        return replay, True
     from voucher.shops.services import get_parish_shop
 
     shop = get_parish_shop(session, parish.id, data.shop_id)
@@ -239,65 +322,134 @@ def settle(session: Session, parish: Parish, data: SettlementInput, user: Any, *
 
     payable = open_payable_account(session, parish.id, shop.id, shop.name)
     session.execute(sa.select(Account.id).where(Account.id == payable).with_for_update())
+    # The same request may have finished while this one waited for the lock.
+    replay = _replay_settlement(session, parish, key, wanted)
+    if replay is not None:
+        return replay, True
     redemptions = unsettled_redemptions(session, parish, shop.id, data.through)
     if not redemptions:
         raise NothingToSettle()
+    total = sum(r.amount for r in redemptions)
+    if (data.expected_amount is not None and data.expected_amount != total) or (
+        data.expected_count is not None and data.expected_count != len(redemptions)
+    ):
+        from voucher.money import format_clp
+
+        raise SettlementChanged(amount=format_clp(total))
     proposed_only = parish.two_person_rule
     settlement = Settlement(
-        parish_id=parish.id, shop_id=shop.id, through=data.through,
-        amount=sum(r.amount for r in redemptions), redemption_count=len(redemptions),
-        method=PaymentMethod(data.method), reference=(data.reference or "").strip(),
+        parish_id=parish.id,
+        shop_id=shop.id,
+        through=data.through,
+        amount=total,
+        redemption_count=len(redemptions),
+        method=PaymentMethod(data.method),
+        reference=(data.reference or "").strip(),
         status=SettlementStatus.PROPOSED if proposed_only else SettlementStatus.PAID,
-        idempotency_key=key, request_hash=wanted, proposed_by_id=user.id,
+        idempotency_key=key,
+        request_hash=wanted,
+        proposed_by_id=user.id,
     )
-    session.add(settlement)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(settlement)
+            session.flush()
     except IntegrityError:
-        session.rollback()
+        # The key was taken by another settlement meanwhile: the same request answers
+        # with it, different data is refused.
         existing = session.scalar(sa.select(Settlement).where(Settlement.idempotency_key == key))
-        if existing is None or existing.request_hash != wanted:
+        if existing is None or existing.request_hash != wanted or existing.parish_id != parish.id:
             raise IdempotencyMismatch() from None
         return existing, True
-    session.add_all(
-        SettlementLine(settlement_id=settlement.id, redemption_id=r.id, amount=r.amount)
-        for r in redemptions
+    session.execute(
+        sa.insert(SettlementLine),
+        [
+            {"settlement_id": settlement.id, "redemption_id": r.id, "amount": r.amount}
+            for r in redemptions
+        ],
     )
-    record(session, "settlement_proposed" if proposed_only else "settlement_paid", user=user,
-           parish_id=parish.id, shop_id=shop.id, obj=settlement, amount=settlement.amount)
+    record(
+        session,
+        "settlement_proposed" if proposed_only else "settlement_paid",
+        user=user,
+        parish_id=parish.id,
+        shop_id=shop.id,
+        obj=settlement,
+        amount=settlement.amount,
+    )
     if not proposed_only:
-        _pay(session, settlement, [r.id for r in redemptions], user)
+        _pay(session, settlement, user)
     session.flush()
     return settlement, False
 
 
-def _pay(session: Session, settlement: Settlement, redemption_ids: list[int], user: Any) -> None:
-    """Mark the redemptions settled (each only if still unsettled and not voided) and post."""
+def _replay_settlement(
+    session: Session, parish: Parish, key: str | None, wanted: str
+) -> Settlement | None:
+    if not key:
+        return None
+    existing = session.scalar(sa.select(Settlement).where(Settlement.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.request_hash != wanted or existing.parish_id != parish.id:
+        raise IdempotencyMismatch()
+    return existing
+
+
+def _pay(session: Session, settlement: Settlement, user: Any) -> None:
+    """Mark the settlement's redemptions settled (each only if still unsettled and not
+    voided: otherwise nothing is paid) and post the payment."""
+    lines = sa.select(SettlementLine.redemption_id).where(
+        SettlementLine.settlement_id == settlement.id
+    )
     changed = session.execute(
         sa.update(Redemption)
-        .where(Redemption.id.in_(redemption_ids), Redemption.settlement_id.is_(None),
-               Redemption.status == RedemptionStatus.COMMITTED)
+        .where(
+            Redemption.id.in_(lines),
+            Redemption.settlement_id.is_(None),
+            Redemption.status == RedemptionStatus.COMMITTED,
+        )
         .values(settlement_id=settlement.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if changed != len(redemption_ids):
-        raise Conflict(_l("Algunos canjes cambiaron mientras tanto. Revise la lista y vuelva a intentar."))
+    if changed != settlement.redemption_count:
+        raise Conflict(
+            _l("Algunos canjes cambiaron mientras tanto. Revise la lista y vuelva a intentar.")
+        )
     settlement.status = SettlementStatus.PAID
     settlement.paid_at = utcnow()
     settlement.approved_by_id = getattr(user, "id", None)
     session.flush()
     flows.settlement_paid(
-        session, parish_id=settlement.parish_id, shop_id=settlement.shop_id,
-        shop_name=settlement.shop.name, settlement_id=settlement.id, amount=settlement.amount,
+        session,
+        parish_id=settlement.parish_id,
+        shop_id=settlement.shop_id,
+        shop_name=settlement.shop.name,
+        settlement_id=settlement.id,
+        amount=settlement.amount,
         user_id=getattr(user, "id", None),
         memo=f"Pago {settlement.id:06d} {settlement.method.value} {settlement.reference}".strip(),
     )
 
 
-def _lines(session: Session, settlement: Settlement) -> list[int]:
-    return list(session.scalars(
-        sa.select(SettlementLine.redemption_id).where(SettlementLine.settlement_id == settlement.id)
-    ))
+def _move(
+    session: Session,
+    settlement: Settlement,
+    before: SettlementStatus,
+    after: SettlementStatus,
+    error: type[Conflict],
+) -> None:
+    """Change the status only if it is still ``before`` (one conditional UPDATE), so two
+    people pressing the same button at once cannot both succeed."""
+    changed = session.execute(
+        sa.update(Settlement)
+        .where(Settlement.id == settlement.id, Settlement.status == before)
+        .values(status=after)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(settlement, ["status"])
+    if changed != 1:
+        raise error()
 
 
 def approve(session: Session, settlement: Settlement, user: Any) -> Settlement:
@@ -308,39 +460,76 @@ def approve(session: Session, settlement: Settlement, user: Any) -> Settlement:
         raise SettlementNotPending()
     if settlement.proposed_by_id == user.id:
         raise SamePersonApproval()
-    _pay(session, settlement, _lines(session, settlement), user)
-    record(session, "settlement_approved", user=user, parish_id=settlement.parish_id,
-           shop_id=settlement.shop_id, obj=settlement, amount=settlement.amount)
+    _move(
+        session, settlement, SettlementStatus.PROPOSED, SettlementStatus.PAID, SettlementNotPending
+    )
+    _pay(session, settlement, user)
+    record(
+        session,
+        "settlement_approved",
+        user=user,
+        parish_id=settlement.parish_id,
+        shop_id=settlement.shop_id,
+        obj=settlement,
+        amount=settlement.amount,
+    )
     return settlement
 
 
 def reject(session: Session, settlement: Settlement, user: Any) -> Settlement:
+    """Turn down a proposed settlement (the proposer may withdraw it too); nothing was
+    paid, so nothing is posted. Refuses other roles (403) and anything not proposed (409)."""
+    if user.role not in (Role.TREASURER, Role.ADMIN):
+        raise Forbidden()
     if settlement.status != SettlementStatus.PROPOSED:
         raise SettlementNotPending()
-    settlement.status = SettlementStatus.REJECTED
-    record(session, "settlement_rejected", user=user, parish_id=settlement.parish_id, obj=settlement)
+    _move(
+        session,
+        settlement,
+        SettlementStatus.PROPOSED,
+        SettlementStatus.REJECTED,
+        SettlementNotPending,
+    )
+    record(
+        session, "settlement_rejected", user=user, parish_id=settlement.parish_id, obj=settlement
+    )
     return settlement
 
 
 def reverse(session: Session, settlement: Settlement, *, reason: str, user: Any) -> Settlement:
     """Undo a payment made in error: a reversing ledger entry, and its redemptions are
-    owed again. The settlement and its lines stay as a record."""
+    owed again. The settlement and its lines stay as a record. Refuses other roles (403),
+    a settlement that is not paid (409) and an empty reason (422)."""
+    if user.role not in (Role.TREASURER, Role.ADMIN):
+        raise Forbidden()
     if settlement.status != SettlementStatus.PAID:
         raise SettlementNotPaid()
     if not (reason or "").strip():
         raise ValidationFailed([("reason", _l("Escriba el motivo de la reversión."))])
+    _move(session, settlement, SettlementStatus.PAID, SettlementStatus.REVERSED, SettlementNotPaid)
     session.execute(
-        sa.update(Redemption).where(Redemption.settlement_id == settlement.id)
-        .values(settlement_id=None).execution_options(synchronize_session=False)
+        sa.update(Redemption)
+        .where(Redemption.settlement_id == settlement.id)
+        .values(settlement_id=None)
+        .execution_options(synchronize_session=False)
     )
-    settlement.status = SettlementStatus.REVERSED
     settlement.reversed_at = utcnow()
     settlement.reversal_reason = reason.strip()[:200]
     session.flush()
-    flows.settlement_reversed(session, settlement_id=settlement.id, user_id=user.id,
-                              memo=f"Reverso pago {settlement.id:06d}: {reason.strip()}"[:300])
-    record(session, "settlement_reversed", user=user, parish_id=settlement.parish_id,
-           obj=settlement, reason=reason)
+    flows.settlement_reversed(
+        session,
+        settlement_id=settlement.id,
+        user_id=user.id,
+        memo=f"Reverso pago {settlement.id:06d}: {reason.strip()}"[:300],
+    )
+    record(
+        session,
+        "settlement_reversed",
+        user=user,
+        parish_id=settlement.parish_id,
+        obj=settlement,
+        reason=reason,
+    )
     return settlement
 
 

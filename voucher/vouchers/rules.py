@@ -117,7 +117,7 @@ def require_active(state: VoucherState, today: date) -> None:
     """For cancel and replace: only a live voucher with value left."""
     status = effective_status(state, today)
     if status != VoucherStatus.ACTIVE:
-        raise VoucherNotActive(status=str(STATUS_LABELS[status]))
+        raise VoucherNotActive(status=STATUS_LABELS[status])
 
 
 STATUS_LABELS = {

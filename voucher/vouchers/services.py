@@ -19,13 +19,23 @@ from voucher.db import utcnow
 from voucher.errors import Conflict, NotFound, ValidationFailed
 from voucher.families.models import Family
 from voucher.ledger import flows
+from voucher.money import format_clp, format_number
 from voucher.parishes.models import Parish
 from voucher.pdf.vouchers import PrintableVoucher
 from voucher.programs.models import Enrolment, Program
 from voucher.programs.services import cycle_key
 from voucher.vouchers.codes import CodeKeys, generate_code, redeem_url
 from voucher.vouchers.models import ReplacedCode, Round, Voucher, VoucherStatus
-from voucher.vouchers.rules import VoucherState, require_active
+from voucher.vouchers.rules import (
+    STATUS_LABELS,
+    VoucherState,
+    effective_status,
+    require_active,
+)
+
+REASON_MAX = 200
+# One print run; a parish's largest round is a few thousand vouchers.
+MAX_PRINT = 5_000
 
 
 class CycleLimitReached(Conflict):
@@ -41,6 +51,16 @@ class ProgramInactive(Conflict):
 class FamilyInactive(Conflict):
     reason = "family_inactive"
     message = _l("La familia está desactivada.")
+
+
+class NotPrintable(Conflict):
+    reason = "not_active"
+    message = _l("El vale %(serial)s no está vigente (%(status)s): no se imprime.")
+
+
+class NothingToPrint(Conflict):
+    reason = "not_active"
+    message = _l("No quedan vales vigentes en esta ronda para imprimir.")
 
 
 @dataclass
@@ -70,9 +90,20 @@ class RoundPreview:
     def fund_after(self) -> int:
         return self.program.fund_available - self.total
 
+    @property
+    def fund_short(self) -> int:
+        """Pesos missing from the fund to issue the whole round (0 when it is covered)."""
+        return max(0, -self.fund_after)
+
 
 def state_of(voucher: Voucher) -> VoucherState:
     return VoucherState(voucher.status, voucher.remaining, voucher.expires_on, voucher.category)
+
+
+def parish_today(session: Session, parish_id: int) -> date:
+    """Today's date in the parish's own time zone (vouchers expire by the local day)."""
+    parish = session.get(Parish, parish_id)
+    return local_today(parish.timezone) if parish is not None else local_today()
 
 
 def _next_serials(session: Session, parish: Parish, count: int, today: date) -> list[str]:
@@ -85,10 +116,13 @@ def _next_serials(session: Session, parish: Parish, count: int, today: date) -> 
         .execution_options(synchronize_session=False)
     ).scalar_one()
     session.expire(parish, ["voucher_seq"])
-    return [f"{parish.serial_prefix}-{today.year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+    prefix = f"{parish.serial_prefix}-{today.year}"
+    return [f"{prefix}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-def _served_counts(session: Session, program: Program, key: str, family_ids: Sequence[int] | None):
+def _served_counts(
+    session: Session, program: Program, key: str, family_ids: Sequence[int] | None
+) -> dict[int, int]:
     query = (
         sa.select(Voucher.family_id, sa.func.count())
         .where(
@@ -110,13 +144,31 @@ def _check_program(program: Program, parish_id: int) -> None:
         raise ProgramInactive()
 
 
+def _clean_reason(reason: str | None, missing: Any) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ValidationFailed([("reason", missing)])
+    if len(text) > REASON_MAX:
+        raise ValidationFailed(
+            [("reason", _l("Demasiado largo (máximo %(n)s caracteres).", n=REASON_MAX))]
+        )
+    return text
+
+
 def _new_voucher_rows(
-    program: Program, families: Sequence[int], serials: Sequence[str], amount: int,
-    keys: CodeKeys, today: date, user_id: int | None, round_id: int | None,
+    program: Program,
+    families: Sequence[int],
+    serials: Sequence[str],
+    amount: int,
+    keys: CodeKeys,
+    today: date,
+    user_id: int | None,
+    round_id: int | None,
 ) -> tuple[list[dict], list[str]]:
     rows, codes = [], []
     key = cycle_key(program, today)
     expires = today + timedelta(days=program.validity_days)
+    created = utcnow()
     for family_id, serial in zip(families, serials, strict=True):
         code = generate_code()
         codes.append(code)
@@ -140,15 +192,22 @@ def _new_voucher_rows(
                 "status_reason": "",
                 "issued_by_id": user_id,
                 "print_count": 0,
-                "created_at": utcnow(),
+                "created_at": created,
             }
         )
     return rows, codes
 
 
 def issue_voucher(
-    session: Session, *, parish: Parish, program: Program, family: Family, user: Any,
-    keys: CodeKeys, amount: int | None = None, today: date | None = None,
+    session: Session,
+    *,
+    parish: Parish,
+    program: Program,
+    family: Family,
+    user: Any,
+    keys: CodeKeys,
+    amount: int | None = None,
+    today: date | None = None,
 ) -> Issued:
     """Issue one voucher. Refuses another parish's family or program (404), an inactive
     program or family, an amount outside 1..the program's value (422), a family at its
@@ -161,10 +220,13 @@ def issue_voucher(
     if not family.active:
         raise FamilyInactive()
     value = program.voucher_amount if amount is None else amount
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= program.voucher_amount:
-        raise ValidationFailed(
-            [("amount", _l("El monto debe ser entre $1 y %(max)s.", max=f"${program.voucher_amount:,}".replace(",", ".")))]
-        )
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 < value <= program.voucher_amount
+    ):
+        top = format_clp(program.voucher_amount)
+        raise ValidationFailed([("amount", _l("El monto debe ser entre $1 y %(max)s.", max=top))])
     # Lock the household so two desks cannot both hand out its last voucher of the cycle.
     session.execute(sa.select(Family.id).where(Family.id == family.id).with_for_update())
     key = cycle_key(program, today)
@@ -174,20 +236,37 @@ def issue_voucher(
     flows.reserve_fund(session, program.id, value)
     serial = _next_serials(session, parish, 1, today)[0]
     user_id = getattr(user, "id", None)
-    rows, codes = _new_voucher_rows(program, [family.id], [serial], value, keys, today, user_id, None)
+    rows, codes = _new_voucher_rows(
+        program, [family.id], [serial], value, keys, today, user_id, None
+    )
     voucher = Voucher(**rows[0])
     session.add(voucher)
     session.flush()
-    flows.vouchers_issued(session, parish_id=parish.id, program_id=program.id,
-                          vouchers=[(voucher.id, value, serial)], user_id=user_id)
-    record(session, "voucher_issued", user=user, parish_id=parish.id, obj=voucher,
-           serial=serial, amount=value, family_id=family.id)
+    flows.vouchers_issued(
+        session,
+        parish_id=parish.id,
+        program_id=program.id,
+        vouchers=[(voucher.id, value, serial)],
+        user_id=user_id,
+    )
+    record(
+        session,
+        "voucher_issued",
+        user=user,
+        parish_id=parish.id,
+        obj=voucher,
+        serial=serial,
+        amount=value,
+        family_id=family.id,
+    )
     return Issued(voucher, codes[0])
 
 
-def preview_round(session: Session, *, parish: Parish, program: Program,
-                  today: date | None = None) -> RoundPreview:
-    """Who a round would serve now, and who it would skip and why."""
+def preview_round(
+    session: Session, *, parish: Parish, program: Program, today: date | None = None
+) -> RoundPreview:
+    """Who a round would serve now, and who it would skip and why. Refuses another
+    parish's program (404) and an inactive one (409)."""
     today = today or local_today(parish.timezone)
     _check_program(program, parish.id)
     enrolled = session.execute(
@@ -208,10 +287,18 @@ def preview_round(session: Session, *, parish: Parish, program: Program,
     return preview
 
 
-def issue_round(session: Session, *, parish: Parish, program: Program, user: Any,
-                keys: CodeKeys, today: date | None = None) -> RoundResult:
+def issue_round(
+    session: Session,
+    *,
+    parish: Parish,
+    program: Program,
+    user: Any,
+    keys: CodeKeys,
+    today: date | None = None,
+) -> RoundResult:
     """One voucher to every active enrolled family not yet served this cycle. Refuses
-    the whole round (nothing issued) when the program fund cannot cover it."""
+    the whole round (nothing issued, 409 insufficient_fund) when the program fund cannot
+    cover it, and another parish's (404) or an inactive program (409)."""
     today = today or local_today(parish.timezone)
     # Lock the program row first: two rounds of one program run one after the other.
     session.execute(sa.select(Program.id).where(Program.id == program.id).with_for_update())
@@ -220,129 +307,284 @@ def issue_round(session: Session, *, parish: Parish, program: Program, user: Any
         flows.reserve_fund(session, program.id, preview.total)
     user_id = getattr(user, "id", None)
     issue = Round(
-        parish_id=parish.id, program_id=program.id, cycle_key=cycle_key(program, today),
-        issued_count=len(preview.eligible), total=preview.total,
-        skipped_json=json.dumps(preview.skipped), created_by_id=user_id,
+        parish_id=parish.id,
+        program_id=program.id,
+        cycle_key=cycle_key(program, today),
+        issued_count=len(preview.eligible),
+        total=preview.total,
+        skipped_json=json.dumps(preview.skipped),
+        created_by_id=user_id,
     )
     session.add(issue)
     session.flush()
     voucher_ids: list[int] = []
     if preview.eligible:
         serials = _next_serials(session, parish, len(preview.eligible), today)
+        amount = program.voucher_amount
         rows, _codes = _new_voucher_rows(
-            program, preview.eligible, serials, program.voucher_amount, keys, today, user_id, issue.id
+            program, preview.eligible, serials, amount, keys, today, user_id, issue.id
         )
-        voucher_ids = list(
-            session.execute(
-                sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True), rows
-            ).scalars()
+        inserted = session.execute(
+            sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True), rows
         )
+        voucher_ids = list(inserted.scalars())
         flows.vouchers_issued(
-            session, parish_id=parish.id, program_id=program.id, user_id=user_id,
-            vouchers=[(vid, program.voucher_amount, s) for vid, s in zip(voucher_ids, serials, strict=True)],
+            session,
+            parish_id=parish.id,
+            program_id=program.id,
+            user_id=user_id,
+            vouchers=[(vid, amount, s) for vid, s in zip(voucher_ids, serials, strict=True)],
         )
-    record(session, "round_issued", user=user, parish_id=parish.id, obj=issue,
-           program_id=program.id, issued=len(voucher_ids), total=preview.total,
-           skipped=len(preview.skipped))
+    record(
+        session,
+        "round_issued",
+        user=user,
+        parish_id=parish.id,
+        obj=issue,
+        program_id=program.id,
+        issued=len(voucher_ids),
+        total=preview.total,
+        skipped=len(preview.skipped),
+    )
     return RoundResult(issue, voucher_ids, preview.skipped)
+
+
+def latest_round_id(session: Session, program_id: int) -> int:
+    """The newest round of a program (0 when none): a preview remembers it, so a
+    confirmation sent twice, or after someone else's round, is noticed."""
+    newest = session.scalar(sa.select(sa.func.max(Round.id)).where(Round.program_id == program_id))
+    return newest or 0
 
 
 def _lock_voucher(session: Session, voucher: Voucher) -> Voucher:
     return session.scalars(
-        sa.select(Voucher).where(Voucher.id == voucher.id).with_for_update()
+        sa.select(Voucher)
+        .where(Voucher.id == voucher.id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
 
 
-def close_voucher(session: Session, voucher: Voucher, *, expired: bool, reason: str, user: Any) -> int:
+def close_voucher(
+    session: Session, voucher: Voucher, *, expired: bool, reason: str, user: Any
+) -> int:
     """Move a voucher's remaining value back to its program fund; returns that amount."""
     amount = voucher.remaining
     voucher.status = VoucherStatus.EXPIRED if expired else VoucherStatus.CANCELLED
     voucher.closed_amount += amount
     voucher.remaining = 0
-    voucher.status_reason = reason[:200]
+    voucher.status_reason = reason[:REASON_MAX]
     voucher.closed_at = utcnow()
     session.flush()
     if amount:
-        flows.voucher_closed(session, parish_id=voucher.parish_id, program_id=voucher.program_id,
-                             voucher_id=voucher.id, serial=voucher.serial, amount=amount,
-                             expired=expired, user_id=getattr(user, "id", None))
+        flows.voucher_closed(
+            session,
+            parish_id=voucher.parish_id,
+            program_id=voucher.program_id,
+            voucher_id=voucher.id,
+            serial=voucher.serial,
+            amount=amount,
+            expired=expired,
+            user_id=getattr(user, "id", None),
+        )
     return amount
 
 
-def cancel_voucher(session: Session, voucher: Voucher, *, reason: str, user: Any,
-                   today: date | None = None) -> Voucher:
-    """Refuses an empty reason (422) and a voucher that is not active (409)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed([("reason", _l("Escriba el motivo de la anulación."))])
-    if len(reason) > 200:
-        raise ValidationFailed([("reason", _l("Demasiado largo (máximo %(n)s caracteres).", n=200))])
+def cancel_voucher(
+    session: Session, voucher: Voucher, *, reason: str, user: Any, today: date | None = None
+) -> Voucher:
+    """Cancel a live voucher; its remaining value returns to the program fund. Refuses
+    an empty or too long reason (422) and a voucher that is not active (409)."""
+    reason = _clean_reason(reason, _l("Escriba el motivo de la anulación."))
     voucher = _lock_voucher(session, voucher)
-    require_active(state_of(voucher), today or local_today())
+    require_active(state_of(voucher), today or parish_today(session, voucher.parish_id))
     amount = close_voucher(session, voucher, expired=False, reason=reason, user=user)
-    record(session, "voucher_cancelled", user=user, parish_id=voucher.parish_id, obj=voucher,
-           reason=reason, returned=amount)
+    record(
+        session,
+        "voucher_cancelled",
+        user=user,
+        parish_id=voucher.parish_id,
+        obj=voucher,
+        reason=reason,
+        returned=amount,
+    )
     return voucher
 
 
-def replace_voucher(session: Session, voucher: Voucher, *, reason: str, user: Any, keys: CodeKeys,
-                    today: date | None = None) -> Issued:
-    """Re-key a lost voucher: a new code; the old paper answers "replaced"."""
+def replace_voucher(
+    session: Session,
+    voucher: Voucher,
+    *,
+    reason: str,
+    user: Any,
+    keys: CodeKeys,
+    today: date | None = None,
+) -> Issued:
+    """Re-key a lost voucher: a new code; the old paper answers "replaced". The print
+    count starts again, since it counts prints of the current code. Refuses an empty
+    or too long reason (422) and a voucher that is not active (409)."""
+    reason = _clean_reason(reason, _l("Escriba por qué se reemplaza el vale."))
     voucher = _lock_voucher(session, voucher)
-    require_active(state_of(voucher), today or local_today())
-    session.add(ReplacedCode(voucher_id=voucher.id, code_hash=voucher.code_hash,
-                             reason=(reason or "")[:200], replaced_by_id=getattr(user, "id", None)))
+    require_active(state_of(voucher), today or parish_today(session, voucher.parish_id))
+    session.add(
+        ReplacedCode(
+            voucher_id=voucher.id,
+            code_hash=voucher.code_hash,
+            reason=reason,
+            replaced_by_id=getattr(user, "id", None),
+        )
+    )
     code = generate_code()
     voucher.code_hash = keys.lookup_hash(code)
     voucher.code_encrypted = keys.encrypt(code)
+    voucher.print_count = 0
     session.flush()
-    record(session, "voucher_replaced", user=user, parish_id=voucher.parish_id, obj=voucher,
-           reason=reason)
+    record(
+        session,
+        "voucher_replaced",
+        user=user,
+        parish_id=voucher.parish_id,
+        obj=voucher,
+        reason=reason,
+    )
     return Issued(voucher, code)
 
 
-def expire_overdue(session: Session, *, today: date | None = None, parish_id: int | None = None) -> int:
-    """Expire every active voucher past its valid-until day (idempotent)."""
-    count = 0
-    query = sa.select(Voucher).where(
-        Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_on < (today or local_today())
-    )
+def expire_overdue(
+    session: Session, *, today: date | None = None, parish_id: int | None = None
+) -> int:
+    """Expire every active voucher past its valid-until day (each parish's own calendar
+    day unless ``today`` is given), returning its remaining value to the program fund.
+    Idempotent: a second run the same day expires nothing."""
     if parish_id is not None:
-        query = query.where(Voucher.parish_id == parish_id)
-    for voucher in session.scalars(query.order_by(Voucher.id).with_for_update()).all():
-        close_voucher(session, voucher, expired=True, reason="vencimiento", user=None)
-        count += 1
-    if count:
-        record(session, "vouchers_expired", parish_id=parish_id, count=count)
-    return count
+        parish_ids = [parish_id]
+    else:
+        parish_ids = list(session.scalars(sa.select(Parish.id).order_by(Parish.id)))
+    total = 0
+    for pid in parish_ids:
+        day = today or parish_today(session, pid)
+        overdue = session.scalars(
+            sa.select(Voucher)
+            .where(
+                Voucher.parish_id == pid,
+                Voucher.status == VoucherStatus.ACTIVE,
+                Voucher.expires_on < day,
+            )
+            .order_by(Voucher.id)
+            .with_for_update()
+        ).all()
+        for voucher in overdue:
+            close_voucher(session, voucher, expired=True, reason="vencimiento", user=None)
+        if overdue:
+            record(session, "vouchers_expired", parish_id=pid, count=len(overdue))
+        total += len(overdue)
+    return total
 
 
-def printable(session: Session, vouchers: Sequence[Voucher], *, parish: Parish, keys: CodeKeys,
-              base_url: str, user: Any) -> list[PrintableVoucher]:
-    """What the sheets show; counts and audits every print (reprints give the same codes)."""
+# --- printing ----------------------------------------------------------------------------
+
+
+def vouchers_for_print(session: Session, parish_id: int, ids: Sequence[int]) -> list[Voucher]:
+    """The parish's vouchers with these ids, in the given order (a repeated id once, so
+    no code is ever printed on two papers). Refuses an empty list or more than
+    MAX_PRINT (422) and any id that is not a voucher of the parish (404)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise ValidationFailed([("ids", _l("Elija al menos un vale para imprimir."))])
+    if len(wanted) > MAX_PRINT:
+        limit = format_number(MAX_PRINT)
+        raise ValidationFailed([("ids", _l("Se imprimen hasta %(n)s vales a la vez.", n=limit))])
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**63 for i in wanted):
+        raise NotFound()
+    found: dict[int, Voucher] = {}
+    for start in range(0, len(wanted), 500):  # keep IN lists short for every database
+        chunk = wanted[start : start + 500]
+        found.update(
+            (v.id, v)
+            for v in session.scalars(
+                sa.select(Voucher).where(Voucher.id.in_(chunk), Voucher.parish_id == parish_id)
+            )
+        )
+    if len(found) != len(wanted):
+        raise NotFound()
+    return [found[i] for i in wanted]
+
+
+def round_vouchers(session: Session, issue: Round, *, today: date | None = None) -> list[Voucher]:
+    """The round's vouchers that can still be used, in serial order: a cancelled,
+    used-up or expired voucher is not printed again."""
+    today = today or parish_today(session, issue.parish_id)
+    return list(
+        session.scalars(
+            sa.select(Voucher)
+            .where(
+                Voucher.round_id == issue.id,
+                Voucher.status == VoucherStatus.ACTIVE,
+                Voucher.expires_on >= today,
+            )
+            .order_by(Voucher.id)
+        )
+    )
+
+
+def printable(
+    session: Session,
+    vouchers: Sequence[Voucher],
+    *,
+    parish: Parish,
+    keys: CodeKeys,
+    base_url: str,
+    user: Any,
+    today: date | None = None,
+) -> list[PrintableVoucher]:
+    """What the sheets show; counts and audits every print (reprints give the same
+    codes). Refuses another parish's voucher (404) and one that is no longer active
+    (409): a used-up, expired or cancelled voucher is not put on paper again."""
+    today = today or local_today(parish.timezone)
+    programs: dict[int, Program] = {}
     items = []
     for voucher in vouchers:
         if voucher.parish_id != parish.id:
             raise NotFound()
+        status = effective_status(state_of(voucher), today)
+        if status != VoucherStatus.ACTIVE:
+            raise NotPrintable(serial=voucher.serial, status=STATUS_LABELS[status])
+        if voucher.program_id not in programs:
+            programs[voucher.program_id] = session.get(Program, voucher.program_id)
         code = keys.decrypt(voucher.code_encrypted)
         items.append(
             PrintableVoucher(
-                parish_name=parish.name, program_name=voucher.program.name,
-                category=voucher.category.value, amount=voucher.amount,
-                expires_on=voucher.expires_on, serial=voucher.serial, code=code,
+                parish_name=parish.name,
+                program_name=programs[voucher.program_id].name,
+                category=voucher.category.value,
+                amount=voucher.amount,
+                expires_on=voucher.expires_on,
+                serial=voucher.serial,
+                code=code,
                 redeem_url=redeem_url(base_url, code),
             )
         )
     if vouchers:
-        session.execute(
-            sa.update(Voucher).where(Voucher.id.in_([v.id for v in vouchers]))
-            .values(print_count=Voucher.print_count + 1)
-            .execution_options(synchronize_session=False)
+        ids = [v.id for v in vouchers]
+        reprint = any(v.print_count > 0 for v in vouchers)
+        for start in range(0, len(ids), 500):
+            session.execute(
+                sa.update(Voucher)
+                .where(Voucher.id.in_(ids[start : start + 500]))
+                .values(print_count=Voucher.print_count + 1)
+                .execution_options(synchronize_session=False)
+            )
+        for voucher in vouchers:
+            session.expire(voucher, ["print_count"])
+        record(
+            session,
+            "vouchers_printed",
+            user=user,
+            parish_id=parish.id,
+            count=len(vouchers),
+            serials=[v.serial for v in vouchers[:50]],
+            reprint=reprint,
         )
-        record(session, "vouchers_printed", user=user, parish_id=parish.id,
-               count=len(vouchers), serials=[v.serial for v in vouchers[:50]],
-               reprint=any(v.print_count > 0 for v in vouchers))
     return items
 
 

@@ -1,0 +1,41 @@
+"""Program forms. They carry what was typed; the services check the values."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+
+from voucher.families.forms import parse_count
+from voucher.money import parse_clp
+from voucher.programs.services import ProgramInput
+
+CATEGORY_CHOICES = [SelectChoice("food", _l("Alimentos")), SelectChoice("hygiene", _l("Higiene"))]
+CYCLE_CHOICES = [SelectChoice("monthly", _l("Mensual")), SelectChoice("once", _l("Una sola vez"))]
+
+
+class ProgramForm(FlaskForm):
+    name = StringField(_l("Nombre del programa"))
+    category = SelectField(_l("Categoría"), choices=CATEGORY_CHOICES, validate_choice=False)
+    voucher_amount = StringField(_l("Valor de cada vale (pesos)"))
+    validity_days = StringField(_l("Días de vigencia del vale"), default="30")
+    cycle = SelectField(_l("Ciclo"), choices=CYCLE_CHOICES, validate_choice=False)
+    per_cycle_limit = StringField(_l("Vales por familia en cada ciclo"), default="1")
+    active = BooleanField(_l("Programa activo (se pueden entregar vales)"), default=True)
+
+    def to_input(self) -> ProgramInput:
+        return ProgramInput(
+            name=self.name.data or "",
+            category=self.category.data or "",
+            voucher_amount=parse_clp((self.voucher_amount.data or "").strip() or None),
+            validity_days=parse_count(self.validity_days.data),
+            cycle=self.cycle.data or "",
+            per_cycle_limit=parse_count(self.per_cycle_limit.data),
+            active=bool(self.active.data),
+        )
+
+
+class EnrolFamilyForm(FlaskForm):
+    """The household chosen on a program page (one button per search result)."""
+
+    family_id = HiddenField()

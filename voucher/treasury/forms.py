@@ -1,0 +1,123 @@
+"""Treasury forms. Money fields take what people type ($1.500.000, 1500000) and are read
+with ``voucher.money.parse_clp``; the services check every rule again."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from voucher.money import MAX_AMOUNT, parse_clp
+
+METHOD_CHOICES = [
+    ("transfer", _l("Transferencia")),
+    ("cash", _l("Efectivo")),
+    ("cheque", _l("Cheque")),
+]
+FORMAT_CHOICES = [("pdf", _l("PDF para imprimir")), ("csv", _l("Planilla (CSV)"))]
+SEPARATOR_CHOICES = [
+    (";", _l("Punto y coma (Excel en español)")),
+    (",", _l("Coma")),
+]
+DATE_MESSAGE = _l("Escriba una fecha válida.")
+
+
+class QueryForm(FlaskForm):
+    """A form read from the query string (a GET: nothing changes, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+
+def _money(form: FlaskForm, field: StringField) -> None:
+    value = parse_clp(field.data or "")
+    if value is None or not 0 < value <= MAX_AMOUNT:
+        raise ValidationError(_l("Escriba un monto en pesos entre $1 y $100.000.000."))
+    field.pesos = value
+
+
+class FundForm(FlaskForm):
+    program = SelectField(_l("Programa"), coerce=int, validators=[InputRequired()])
+    amount = StringField(
+        _l("Monto recibido"), validators=[DataRequired(_l("Escriba el monto.")), _money]
+    )
+    received_on = DateField(_l("Fecha en que se recibió"), validators=[InputRequired(DATE_MESSAGE)])
+    source = StringField(
+        _l("De dónde viene"),
+        validators=[DataRequired(_l("Escriba de dónde viene el dinero.")), Length(max=120)],
+    )
+    reference = StringField(_l("Referencia (opcional)"), validators=[Optional(), Length(max=120)])
+
+
+class SettlementChooseForm(QueryForm):
+    shop_id = SelectField(_l("Comercio"), coerce=int, validators=[InputRequired()])
+    through = DateField(_l("Pagar canjes hasta el día"), validators=[InputRequired(DATE_MESSAGE)])
+
+
+class SettlementPayForm(FlaskForm):
+    shop_id = HiddenField()
+    through = HiddenField()
+    expected_amount = HiddenField()
+    expected_count = HiddenField()
+    idempotency_key = HiddenField()
+    method = RadioField(
+        _l("Medio de pago"),
+        choices=METHOD_CHOICES,
+        default="transfer",
+        validators=[InputRequired(_l("Elija cómo paga."))],
+    )
+    reference = StringField(
+        _l("Referencia (N° de transferencia o cheque)"), validators=[Optional(), Length(max=120)]
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motivo"), validators=[DataRequired(_l("Escriba el motivo.")), Length(max=200)]
+    )
+
+
+class PeriodForm(QueryForm):
+    date_from = DateField(_l("Desde"), validators=[InputRequired(DATE_MESSAGE)])
+    date_to = DateField(_l("Hasta"), validators=[InputRequired(DATE_MESSAGE)])
+
+
+class StatementReportForm(PeriodForm):
+    shop_id = SelectField(_l("Comercio"), coerce=int, validators=[InputRequired()])
+    format = RadioField(_l("Formato"), choices=FORMAT_CHOICES, default="pdf")
+    sep = SelectField(_l("Separador de la planilla"), choices=SEPARATOR_CHOICES, default=";")
+
+
+class ProgramReportForm(PeriodForm):
+    format = RadioField(_l("Formato"), choices=FORMAT_CHOICES, default="pdf")
+    sep = SelectField(_l("Separador de la planilla"), choices=SEPARATOR_CHOICES, default=";")
+
+
+class TrialBalanceForm(QueryForm):
+    at = DateField(_l("Al día"), validators=[InputRequired(DATE_MESSAGE)])
+    format = RadioField(_l("Formato"), choices=FORMAT_CHOICES, default="pdf")
+    sep = SelectField(_l("Separador de la planilla"), choices=SEPARATOR_CHOICES, default=";")
+
+
+class JournalForm(QueryForm):
+    date_from = DateField(_l("Desde (opcional)"), validators=[Optional()])
+    date_to = DateField(_l("Hasta (opcional)"), validators=[Optional()])
+
+
+class TwoPersonRuleForm(FlaskForm):
+    enabled = BooleanField(
+        _l("Cada pago a un comercio lo aprueba una segunda persona (tesorero/a o administrador/a)")
+    )
+
+
+class CloseMonthForm(FlaskForm):
+    month = SelectField(_l("Mes a cerrar"), validators=[InputRequired()])

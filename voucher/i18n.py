@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from voucher import dates, money
@@ -12,6 +12,8 @@ SUPPORTED = ("es_CL", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "es_CL"
     requested = request.args.get("lang")
     if requested:
         requested = "es_CL" if requested.startswith("es") else requested
@@ -30,6 +32,8 @@ def select_locale() -> str:
 
 
 def parish_timezone() -> str:
+    if not has_request_context():
+        return dates.DEFAULT_TZ
     user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
     parish = getattr(user, "parish", None)
     return parish.timezone if parish is not None else dates.DEFAULT_TZ

@@ -47,6 +47,19 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+def _insert(session: Session, model, key_column, rows: list[dict], key: str) -> list[int]:
+    """Insert many rows and return their ids in order. A plain executemany, then the ids
+    read back by a unique key: on SQLite an INSERT … RETURNING that must keep the order
+    runs one row at a time."""
+    session.execute(sa.insert(model.__table__), rows)
+    found = dict(
+        session.execute(
+            sa.select(key_column, model.id).where(key_column.in_([row[key] for row in rows]))
+        ).all()
+    )
+    return [found[row[key]] for row in rows]
+
+
 def local_day(moment: datetime, tz: str) -> date:
     return to_local(moment, tz).date()
 
@@ -97,11 +110,7 @@ def build(
                     "created_at": now,
                 }
             )
-        ids = list(
-            session.execute(
-                sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True), rows
-            ).scalars()
-        )
+        ids = _insert(session, Voucher, Voucher.code_hash, rows, "code_hash")
         voucher_ids.extend(ids)
         post_entries(
             session,
@@ -155,11 +164,7 @@ def redeem(
             }
             for vid, shop_id, amount, when in chunk
         ]
-        ids = list(
-            session.execute(
-                sa.insert(Redemption).returning(Redemption.id, sort_by_parameter_order=True), rows
-            ).scalars()
-        )
+        ids = _insert(session, Redemption, Redemption.idempotency_key, rows, "idempotency_key")
         drafts = []
         for rid, (vid, shop_id, amount, when) in zip(ids, chunk, strict=True):
             if shop_id not in payables:

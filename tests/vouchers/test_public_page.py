@@ -19,9 +19,14 @@ def text(response) -> str:
 
 def issue(db, s, keys, family=0, **kw):
     issued = services.issue_voucher(
-        db.session, parish=s.parish, program=s.program, family=s.families[family], user=s.staff,
-        keys=keys, **kw,
-    )  # fmt: skip
+        db.session,
+        parish=s.parish,
+        program=s.program,
+        family=s.families[family],
+        user=s.staff,
+        keys=keys,
+        **kw,
+    )
     db.session.commit()
     return issued
 

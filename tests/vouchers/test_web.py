@@ -32,9 +32,14 @@ def fund_of(db, program) -> int:
 
 def issue(db, s, keys, family=0, **kw):
     issued = services.issue_voucher(
-        db.session, parish=s.parish, program=s.program, family=s.families[family], user=s.staff,
-        keys=keys, **kw,
-    )  # fmt: skip
+        db.session,
+        parish=s.parish,
+        program=s.program,
+        family=s.families[family],
+        user=s.staff,
+        keys=keys,
+        **kw,
+    )
     db.session.commit()
     return issued
 

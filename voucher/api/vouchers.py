@@ -3,6 +3,8 @@
 A voucher's code appears only in the answer to the request that made it (issue,
 replace); the idempotency record keeps that answer without the code and a replay
 reads it back from its encrypted copy, so the database never holds a code in clear.
+Idempotent views return plain JSON data (``model_dump``): the replay machinery stores
+what they return before the OpenAPI layer sees it.
 """
 
 from __future__ import annotations
@@ -210,7 +212,7 @@ def issue_voucher(json: VoucherIn):
         keys=code_keys(),
         amount=json.amount,
     )
-    return _with_code(issued.voucher, issued.code), 201
+    return _with_code(issued.voucher, issued.code).model_dump(mode="json"), 201
 
 
 @bp.get("/vouchers")
@@ -255,7 +257,7 @@ def cancel_voucher(voucher_id, json: ReasonIn):
     voucher = services.cancel_voucher(
         db.session, voucher, reason=json.reason, user=require_actor(), today=_today()
     )
-    return voucher_out(voucher, _today())
+    return voucher_out(voucher, _today()).model_dump(mode="json")
 
 
 @bp.post("/vouchers/<int:voucher_id>/replace")
@@ -278,7 +280,7 @@ def replace_voucher(voucher_id, json: ReasonIn):
         keys=code_keys(),
         today=_today(),
     )
-    return _with_code(issued.voucher, issued.code)
+    return _with_code(issued.voucher, issued.code).model_dump(mode="json")
 
 
 @bp.get("/vouchers/<int:voucher_id>/pdf")
@@ -328,7 +330,7 @@ def issue_round(program_id, json: RoundIn):
         total=result.round.total,
         voucher_ids=result.voucher_ids,
         skipped=[Skipped(**s) for s in result.skipped],
-    ), 201
+    ).model_dump(mode="json"), 201
 
 
 @bp.get("/rounds/<int:round_id>/pdf")

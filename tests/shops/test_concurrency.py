@@ -1,0 +1,127 @@
+"""Real parallel requests against a real WSGI server: double spending is stopped by the
+database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from tests.shops.conftest import books_ok
+from voucher.shops.models import Redemption, RedemptionStatus
+
+
+@pytest.fixture
+def server(app):
+    """The app served by a threaded WSGI server on a free loopback port."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_port
+    httpd.shutdown()
+    thread.join(timeout=10)
+    httpd.server_close()
+
+
+def fire(port: int, token: str, bodies: list[tuple[str, dict]]) -> list[tuple[int, dict]]:
+    """POST every (Idempotency-Key, body) at once, one thread and connection each."""
+    start = threading.Barrier(len(bodies))
+
+    def post(key_and_body: tuple[str, dict]) -> tuple[int, dict]:
+        key, body = key_and_body
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.connect()
+        start.wait()
+        connection.request(
+            "POST",
+            "/api/v1/redemptions",
+            body=json.dumps(body),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+            },
+        )
+        response = connection.getresponse()
+        answer = (response.status, json.loads(response.read()))
+        connection.close()
+        return answer
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def committed(db, voucher_id: int) -> list[Redemption]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(Redemption).where(
+                Redemption.voucher_id == voucher_id,
+                Redemption.status == RedemptionStatus.COMMITTED,
+            )
+        )
+    )
+
+
+def test_twenty_full_charges_of_one_voucher_succeed_once(server, api, issue, db, world):
+    issued = issue(15000)
+    token = api("shopkeeper").token
+    answers = fire(
+        server, token, [(f"full-{n}", {"code": issued.code, "amount": 15000}) for n in range(20)]
+    )
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * 19, answers
+    assert {body["reason"] for status, body in answers if status == 409} == {"already_used"}
+    assert len(committed(db, issued.voucher.id)) == 1
+    db.session.refresh(issued.voucher)
+    assert issued.voucher.remaining == 0
+    books_ok(db, world)
+
+
+def test_twenty_partial_charges_never_exceed_the_face_value(server, api, issue, db, world):
+    issued = issue(15000)
+    token = api("shopkeeper").token
+    amounts = [900 + 50 * n for n in range(20)]  # 27.500 asked of a 15.000 voucher
+    answers = fire(
+        server,
+        token,
+        [(f"part-{n}", {"code": issued.code, "amount": a}) for n, a in enumerate(amounts)],
+    )
+    taken = [body["amount"] for status, body in answers if status == 201]
+    refused = [body["reason"] for status, body in answers if status != 201]
+    assert set(refused) <= {"insufficient_balance", "already_used"}, answers
+    assert taken and sum(taken) <= 15000
+    rows = committed(db, issued.voucher.id)
+    assert sorted(r.amount for r in rows) == sorted(taken)
+    db.session.refresh(issued.voucher)
+    assert issued.voucher.remaining == 15000 - sum(taken) >= 0
+    # Whoever was refused was refused for a reason that was true: nothing smaller fitted.
+    assert all(a > issued.voucher.remaining for a, (s, _) in zip(amounts, answers) if s != 201)
+    books_ok(db, world)
+
+
+def test_ten_parallel_retries_of_one_charge_move_money_once(server, api, issue, db, world):
+    issued = issue(15000)
+    token = api("shopkeeper").token
+    answers = fire(server, token, [("retry", {"code": issued.code, "amount": 5000})] * 10)
+    assert [status for status, _ in answers] == [201] * 10, answers
+    assert len({body["id"] for _, body in answers}) == 1
+    assert len(committed(db, issued.voucher.id)) == 1
+    db.session.refresh(issued.voucher)
+    assert issued.voucher.remaining == 10000
+    books_ok(db, world)
+
+
+def test_ten_parallel_retries_of_a_full_charge_move_money_once(server, api, issue, db, world):
+    issued = issue(15000)
+    token = api("shopkeeper").token
+    answers = fire(server, token, [("retry-all", {"code": issued.code, "amount": 15000})] * 10)
+    assert [status for status, _ in answers] == [201] * 10, answers
+    assert len({body["id"] for _, body in answers}) == 1
+    assert len(committed(db, issued.voucher.id)) == 1
+    books_ok(db, world)

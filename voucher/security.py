@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 from voucher.extensions import db
 
@@ -24,6 +24,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_security(app: Flask) -> None:
+    @app.before_request
+    def fresh_identity() -> None:
+        # Who is asking is decided per request, never carried over from an earlier one
+        # that happened to share the application context (tests, CLI-driven requests).
+        g.pop("_login_user", None)
+        g.pop("api_user", None)
+
     @app.after_request
     def headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

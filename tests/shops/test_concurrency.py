@@ -30,6 +30,13 @@ def server(app):
 
 def fire(port: int, token: str, bodies: list[tuple[str, dict]]) -> list[tuple[int, dict]]:
     """POST every (Idempotency-Key, body) at once, one thread and connection each."""
+    # Use the token once first: its "last used" stamp is then fresh and no request
+    # writes it, so the parallel requests really race each other (on PostgreSQL a
+    # pending stamp update would queue them one after the other on the token row).
+    warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    warm.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert warm.getresponse().status == 200
+    warm.close()
     start = threading.Barrier(len(bodies))
 
     def post(key_and_body: tuple[str, dict]) -> tuple[int, dict]:

@@ -84,7 +84,7 @@ def build(
         rows = []
         for item in chunk:
             spent = sum(amount for _shop, amount, _when in item.redemptions)
-            assert 0 < item.amount and spent <= item.amount
+            assert item.amount > 0 and spent <= item.amount
             n = next(_serial)
             digest = hashlib.sha256(f"{uuid.uuid4()}".encode()).hexdigest()
             rows.append(
@@ -103,7 +103,9 @@ def build(
                     "cycle_key": "bulk",
                     "issued_on": item.issued_on,
                     "expires_on": item.issued_on + timedelta(days=3650),
-                    "status": VoucherStatus.REDEEMED if spent == item.amount else VoucherStatus.ACTIVE,
+                    "status": VoucherStatus.REDEEMED
+                    if spent == item.amount
+                    else VoucherStatus.ACTIVE,
                     "status_reason": "",
                     "issued_by_id": user_id,
                     "print_count": 0,
@@ -168,7 +170,9 @@ def redeem(
         drafts = []
         for rid, (vid, shop_id, amount, when) in zip(ids, chunk, strict=True):
             if shop_id not in payables:
-                payables[shop_id] = chart.account_id(session, parish.id, chart.payable_code(shop_id))
+                payables[shop_id] = chart.account_id(
+                    session, parish.id, chart.payable_code(shop_id)
+                )
             drafts.append(
                 EntryDraft(
                     parish.id,
@@ -239,7 +243,9 @@ def pay(
         session.execute(
             sa.insert(SettlementLine).from_select(
                 ["settlement_id", "redemption_id", "amount"],
-                sa.select(sa.literal(settlement_id), Redemption.id, Redemption.amount).where(*unpaid),
+                sa.select(sa.literal(settlement_id), Redemption.id, Redemption.amount).where(
+                    *unpaid
+                ),
             )
         )
         session.execute(

@@ -47,13 +47,20 @@ class Treasury:
         program = program or self.food
         family = self._family()
         issued = issue_voucher(
-            s, parish=self.parish, program=program, family=family, user=self.staff,
-            keys=code_keys(), amount=voucher_amount,
+            s,
+            parish=self.parish,
+            program=program,
+            family=family,
+            user=self.staff,
+            keys=code_keys(),
+            amount=voucher_amount,
         )
         s.commit()
         scanner = Scanner(self.keeper, self.shop, "127.0.0.1")
         key = f"t-{next(_family_numbers)}"
-        redemption, _ = redeem(s, scanner, issued.code, amount, idempotency_key=key, keys=code_keys())
+        redemption, _ = redeem(
+            s, scanner, issued.code, amount, idempotency_key=key, keys=code_keys()
+        )
         s.commit()
         return redemption
 
@@ -61,13 +68,18 @@ class Treasury:
         s = self.session
         n = next(_family_numbers)
         family = create_family(
-            s, self.parish.id, FamilyInput(f"Familia {n}", "rut", rut_for(n), consent=True), self.staff
+            s,
+            self.parish.id,
+            FamilyInput(f"Familia {n}", "rut", rut_for(n), consent=True),
+            self.staff,
         )
         for program in (self.food, self.hygiene):
             enrol_family(s, program, family, self.staff)
         return family
 
-    def bulk(self, redemptions: list[tuple[int, datetime]], *, program=None, shop_id=None) -> list[int]:
+    def bulk(
+        self, redemptions: list[tuple[int, datetime]], *, program=None, shop_id=None
+    ) -> list[int]:
         """One voucher per redemption ``(amount, when)``, each spent exactly; returns the
         redemption ids. Committed."""
         program = program or self.food
@@ -96,10 +108,16 @@ def t(db, world) -> Treasury:
     parish = world.parishes["a"]
     staff = world.users[("a", "staff")]
     treasurer = world.users[("a", "treasurer")]
-    food = create_program(s, parish.id, ProgramInput("Canasta", "food", 20000, 30, "monthly", 31), staff)
-    hygiene = create_program(s, parish.id, ProgramInput("Aseo", "hygiene", 10000, 30, "monthly", 31), staff)
+    food = create_program(
+        s, parish.id, ProgramInput("Canasta", "food", 20000, 30, "monthly", 31), staff
+    )
+    hygiene = create_program(
+        s, parish.id, ProgramInput("Aseo", "hygiene", 10000, 30, "monthly", 31), staff
+    )
     n = next(_family_numbers)
-    family = create_family(s, parish.id, FamilyInput("María Nuñez", "rut", rut_for(n), consent=True), staff)
+    family = create_family(
+        s, parish.id, FamilyInput("María Nuñez", "rut", rut_for(n), consent=True), staff
+    )
     enrol_family(s, food, family, staff)
     enrol_family(s, hygiene, family, staff)
     long_ago = date.today() - timedelta(days=400)
@@ -107,8 +125,15 @@ def t(db, world) -> Treasury:
     record_fund(s, parish, FundInput(hygiene.id, 20_000_000, long_ago, "Obispado"), treasurer)
     s.commit()
     return Treasury(
-        db=db, world=world, parish=parish, food=food, hygiene=hygiene, family=family,
-        shop=world.shops["a"], staff=staff, treasurer=treasurer,
+        db=db,
+        world=world,
+        parish=parish,
+        food=food,
+        hygiene=hygiene,
+        family=family,
+        shop=world.shops["a"],
+        staff=staff,
+        treasurer=treasurer,
         keeper=world.users[("a", "shopkeeper")],
     )
 
@@ -118,8 +143,11 @@ def settle_all(s, parish, shop_id, user, through=None, **kw):
     from voucher.treasury.services import SettlementInput, settle
 
     settlement, _ = settle(
-        s, parish, SettlementInput(shop_id, through or local_today(parish.timezone), "transfer", "T-1"),
-        user, **kw,
+        s,
+        parish,
+        SettlementInput(shop_id, through or local_today(parish.timezone), "transfer", "T-1"),
+        user,
+        **kw,
     )
     s.commit()
     return settlement

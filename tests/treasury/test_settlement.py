@@ -47,24 +47,33 @@ def test_settlement_pays_everything_up_to_the_cut_off_and_nothing_twice(t):
     old = some_redemptions(t)
     today_one = t.real_redemption(4_000)
     assert owed(t) == 29_500
-    settlement = settle_all(t.session, t.parish, t.shop.id, t.treasurer,
-                            through=date.today() - timedelta(days=2))
-    assert (settlement.amount, settlement.redemption_count, settlement.status) == (
-        25_500, 3, SettlementStatus.PAID,
+    settlement = settle_all(
+        t.session, t.parish, t.shop.id, t.treasurer, through=date.today() - timedelta(days=2)
     )
-    paid = set(t.session.scalars(sa.select(Redemption.id).where(Redemption.settlement_id == settlement.id)))
+    assert (settlement.amount, settlement.redemption_count, settlement.status) == (
+        25_500,
+        3,
+        SettlementStatus.PAID,
+    )
+    paid = set(
+        t.session.scalars(sa.select(Redemption.id).where(Redemption.settlement_id == settlement.id))
+    )
     assert paid == set(old)
     assert today_one.settlement_id is None
     assert owed(t) == 4_000
     t.assert_books()
     with pytest.raises(NothingToSettle):
-        settle_all(t.session, t.parish, t.shop.id, t.treasurer, through=date.today() - timedelta(days=2))
+        settle_all(
+            t.session, t.parish, t.shop.id, t.treasurer, through=date.today() - timedelta(days=2)
+        )
     t.session.rollback()
 
 
 def test_a_changed_list_is_refused_instead_of_paid(t):
     some_redemptions(t)
-    data = SettlementInput(t.shop.id, local_today(), "cash", expected_amount=25_499, expected_count=3)
+    data = SettlementInput(
+        t.shop.id, local_today(), "cash", expected_amount=25_499, expected_count=3
+    )
     with pytest.raises(SettlementChanged):
         settle(t.session, t.parish, data, t.treasurer)
     t.session.rollback()
@@ -123,7 +132,11 @@ def test_reversal_makes_the_redemptions_owed_again_and_a_new_settlement_pays_the
     t.assert_books()
     second = settle_all(s, t.parish, t.shop.id, t.treasurer)
     assert second.id != first.id and second.amount == 25_500
-    assert set(s.scalars(sa.select(SettlementLine.redemption_id).where(SettlementLine.settlement_id == second.id))) == set(ids)
+    assert set(
+        s.scalars(
+            sa.select(SettlementLine.redemption_id).where(SettlementLine.settlement_id == second.id)
+        )
+    ) == set(ids)
     # The reversed settlement keeps its lines as a record.
     assert count(s, SettlementLine, SettlementLine.settlement_id == first.id) == 3
     assert owed(t) == 0
@@ -136,18 +149,25 @@ def test_reversal_makes_the_redemptions_owed_again_and_a_new_settlement_pays_the
 def test_api_settlement_idempotent_and_conflicts(t, api):
     some_redemptions(t)
     client = api("treasurer")
-    body = {"shop_id": t.shop.id, "through": local_today().isoformat(), "method": "transfer",
-            "reference": "TRX-1"}
+    body = {
+        "shop_id": t.shop.id,
+        "through": local_today().isoformat(),
+        "method": "transfer",
+        "reference": "TRX-1",
+    }
     first = client.post("/api/v1/settlements", json=body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == 201, first.get_json()
     data = first.get_json()
     assert {k: data[k] for k in ("amount", "redemption_count", "status")} == {
-        "amount": 25_500, "redemption_count": 3, "status": "paid",
+        "amount": 25_500,
+        "redemption_count": 3,
+        "status": "paid",
     }
     again = client.post("/api/v1/settlements", json=body, headers={"Idempotency-Key": "k-1"})
     assert again.status_code == 201 and again.get_json()["id"] == data["id"]
-    other = client.post("/api/v1/settlements", json={**body, "reference": "X"},
-                        headers={"Idempotency-Key": "k-1"})
+    other = client.post(
+        "/api/v1/settlements", json={**body, "reference": "X"}, headers={"Idempotency-Key": "k-1"}
+    )
     assert other.status_code == 422
     nothing = client.post("/api/v1/settlements", json=body, headers={"Idempotency-Key": "k-2"})
     assert nothing.status_code == 409 and nothing.get_json()["reason"] == "nothing_to_settle"
@@ -197,8 +217,9 @@ def test_concurrent_settlements_of_one_shop_pay_once(t, app, db):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/api/v1/settlements"
-    body = json.dumps({"shop_id": t.shop.id, "through": local_today().isoformat(),
-                       "method": "transfer"}).encode()
+    body = json.dumps(
+        {"shop_id": t.shop.id, "through": local_today().isoformat(), "method": "transfer"}
+    ).encode()
     # Outside a request every transaction here is a writer (BEGIN IMMEDIATE on SQLite):
     # end the test's own before the requests start.
     db.session.rollback()
@@ -206,10 +227,16 @@ def test_concurrent_settlements_of_one_shop_pay_once(t, app, db):
     results: list[tuple[int, dict]] = []
 
     def pay() -> None:
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json",
-            "Idempotency-Key": uuid.uuid4().hex,
-        })
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": uuid.uuid4().hex,
+            },
+        )
         barrier.wait()
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -245,15 +272,26 @@ def test_a_closed_month_refuses_a_fund_dated_inside_it(t, api):
     close_month(s, t.parish, last_month_end.year, last_month_end.month, t.treasurer)
     s.commit()
     client = api("treasurer")
-    inside = client.post("/api/v1/funds", json={
-        "program_id": t.food.id, "amount": 100_000, "received_on": last_month_end.isoformat(),
-        "source": "Colecta",
-    })
+    inside = client.post(
+        "/api/v1/funds",
+        json={
+            "program_id": t.food.id,
+            "amount": 100_000,
+            "received_on": last_month_end.isoformat(),
+            "source": "Colecta",
+        },
+    )
     assert inside.status_code == 409 and inside.get_json()["reason"] == "period_closed"
-    after = client.post("/api/v1/funds", json={
-        "program_id": t.food.id, "amount": 100_000, "received_on": today.isoformat(),
-        "source": "Colecta", "reference": "Dep 12",
-    })
+    after = client.post(
+        "/api/v1/funds",
+        json={
+            "program_id": t.food.id,
+            "amount": 100_000,
+            "received_on": today.isoformat(),
+            "source": "Colecta",
+            "reference": "Dep 12",
+        },
+    )
     assert after.status_code == 201, after.get_json()
     assert after.get_json()["amount"] == 100_000
     t.assert_books()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import date, timedelta
 
@@ -68,41 +69,64 @@ def make_history(t):
     moves: list[tuple[object, int]] = []
 
     def redeem(amounts_and_days):
-        wanted = [(amount, at(base + timedelta(days=d), 13, 5 + i)) for i, (amount, d) in
-                  enumerate(amounts_and_days)]
+        wanted = [
+            (amount, at(base + timedelta(days=d), 13, 5 + i))
+            for i, (amount, d) in enumerate(amounts_and_days)
+        ]
         ids = t.bulk(wanted)
         moves.extend((when, amount) for amount, when in wanted)
         return ids
 
     early = redeem([(12_000, -5), (8_000, -4), (3_000, -3)])
     # Paid before the period: the first two.
-    bulk.pay(t.session, t.parish, [(t.shop.id, at(base - timedelta(days=3), 0), at(base - timedelta(days=2)))])
+    bulk.pay(
+        t.session,
+        t.parish,
+        [(t.shop.id, at(base - timedelta(days=3), 0), at(base - timedelta(days=2)))],
+    )
     moves.append((at(base - timedelta(days=2)), -20_000))
     t.session.commit()
     # A redemption voided before the period (both movements before it).
     before_void = redeem([(4_000, -2)])[0]
-    void_redemption(t.session, t.session.get(Redemption, before_void), user=t.treasurer,
-                    now=at(base - timedelta(days=1)))
+    void_redemption(
+        t.session,
+        t.session.get(Redemption, before_void),
+        user=t.treasurer,
+        now=at(base - timedelta(days=1)),
+    )
     moves.append((at(base - timedelta(days=1)), -4_000))
     # In the period: redemptions, the early unpaid one voided, a payment and its reversal.
     inside = redeem([(15_000, 1), (7_500, 2), (9_990, 4), (20_000, 6)])
-    void_redemption(t.session, t.session.get(Redemption, early[2]), user=t.treasurer,
-                    now=at(base + timedelta(days=3)))
+    void_redemption(
+        t.session,
+        t.session.get(Redemption, early[2]),
+        user=t.treasurer,
+        now=at(base + timedelta(days=3)),
+    )
     moves.append((at(base + timedelta(days=3)), -3_000))
-    paid_ids = bulk.pay(t.session, t.parish, [(t.shop.id, at(base + timedelta(days=3)), at(base + timedelta(days=5)))])
+    paid_ids = bulk.pay(
+        t.session,
+        t.parish,
+        [(t.shop.id, at(base + timedelta(days=3)), at(base + timedelta(days=5)))],
+    )
     moves.append((at(base + timedelta(days=5)), -(15_000 + 7_500)))
     t.session.commit()
     settlement = t.session.get(Settlement, paid_ids[0])
     reverse(t.session, settlement, reason="transferencia rechazada", user=t.treasurer)
     t.session.execute(
-        sa.update(Settlement).where(Settlement.id == settlement.id)
+        sa.update(Settlement)
+        .where(Settlement.id == settlement.id)
         .values(reversed_at=at(base + timedelta(days=7)))
     )
     moves.append((at(base + timedelta(days=7)), 15_000 + 7_500))
     # A redemption in the period voided after it: not marked voided in this period.
     late_void = inside[3]
-    void_redemption(t.session, t.session.get(Redemption, late_void), user=t.treasurer,
-                    now=at(base + timedelta(days=12)))
+    void_redemption(
+        t.session,
+        t.session.get(Redemption, late_void),
+        user=t.treasurer,
+        now=at(base + timedelta(days=12)),
+    )
     moves.append((at(base + timedelta(days=12)), -20_000))
     # After the period.
     redeem([(5_000, 11)])
@@ -132,8 +156,13 @@ def test_pdf_figures_equal_the_movements_and_the_csv_equals_the_pdf(t):
     text = "\n".join(pages_of(render_statement(statement)))
     figures = pdf_figures(text, start, end)
     assert figures == {
-        "opening": opening, "charges": charges, "credits": credits, "closing": closing,
-        "row_charges": charges, "row_credits": credits, "row_closing": closing,
+        "opening": opening,
+        "charges": charges,
+        "credits": credits,
+        "closing": closing,
+        "row_charges": charges,
+        "row_credits": credits,
+        "row_closing": closing,
     }
     # Every kind of line is there, the redemption voided after the period is not marked.
     flat = text.replace("\n", " ")
@@ -148,7 +177,7 @@ def test_pdf_figures_equal_the_movements_and_the_csv_equals_the_pdf(t):
     assert [int(x) for x in totals_row[4:7]] == [charges, credits, closing]
     assert int(closing_row[6]) == closing
     # The PDF's table amounts, in order, are the CSV's.
-    table = text[text.index(TABLE_HEADER):]
+    table = text[text.index(TABLE_HEADER) :]
     table = re.sub(r"Generado el .*|Verificación: .*|Página \d+ de \d+", "", table)
     table = table[: table.index("Saldo final adeudado al")]
     pdf_amounts = [pesos(x) for x in re.findall(MONEY, table)]
@@ -160,11 +189,20 @@ def test_pdf_figures_equal_the_movements_and_the_csv_equals_the_pdf(t):
 def test_opening_of_a_period_is_the_closing_of_the_one_before(t):
     start, end, _moves = make_history(t)
     s, p, shop = t.session, t.parish, t.shop
-    days = [start - timedelta(days=10), start - timedelta(days=3), start, start + timedelta(days=4),
-            end, end + timedelta(days=5), date.today()]
+    days = [
+        start - timedelta(days=10),
+        start - timedelta(days=3),
+        start,
+        start + timedelta(days=4),
+        end,
+        end + timedelta(days=5),
+        date.today(),
+    ]
     closings = []
-    for first, last in zip(days, days[1:], strict=False):
-        result = reports.shop_statement(s, p, shop, first + timedelta(days=1) if closings else first, last)
+    for first, last in itertools.pairwise(days):
+        result = reports.shop_statement(
+            s, p, shop, first + timedelta(days=1) if closings else first, last
+        )
         totals = statement_totals(result.statement)
         if closings:
             assert totals.opening == closings[-1]
@@ -176,12 +214,12 @@ def test_opening_of_a_period_is_the_closing_of_the_one_before(t):
 def test_a_voided_redemption_is_marked_when_voided_within_the_period(t):
     day = date.today() - timedelta(days=20)
     ids = t.bulk([(6_000, at(day, 14))])
-    void_redemption(t.session, t.session.get(Redemption, ids[0]), user=t.treasurer,
-                    now=at(day, 15))
+    void_redemption(t.session, t.session.get(Redemption, ids[0]), user=t.treasurer, now=at(day, 15))
     t.session.commit()
     statement = reports.shop_statement(t.session, t.parish, t.shop, day, day).statement
     assert [(line.kind, line.voided) for line in statement.lines] == [
-        ("redemption", True), ("void", False),
+        ("redemption", True),
+        ("void", False),
     ]
     text = " ".join(pages_of(render_statement(statement))).replace("\n", " ")
     assert f"Canje N° {ids[0]:06d} (anulado)" in text

@@ -257,9 +257,9 @@ class EnrolmentOut(BaseModel):
 )
 @role_required(*FAMILY_ROLES)
 def enrol_family(program_id, json: EnrolmentIn):
-    # program_id carries no annotation: spectree resolves a view's annotations in the
-    # globals of the outermost wrapper (role_required's module) once there is any
-    # annotation besides the request models, and EnrolmentIn is not defined there.
+    # program_id carries no annotation: once a view has annotations besides the request
+    # models, spectree evaluates these (string) annotations in the globals of the
+    # outermost wrapper, role_required's module, where EnrolmentIn is not defined.
     """Enrol a household in a program. A program or family of another parish is a 404;
     a family already enrolled is a 409 `already_enrolled`, a deactivated one a 409."""
     program = get_scoped(Program, program_id)

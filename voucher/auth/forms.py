@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -21,7 +22,9 @@ class TokenForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Idioma"), choices=[("es_CL", "Español"), ("en", "English")])
+    locale = SelectField(
+        _l("Idioma"), choices=[SelectChoice("es_CL", "Español"), SelectChoice("en", "English")]
+    )
 
 
 class UserForm(FlaskForm):

@@ -80,6 +80,5 @@ def export(slug: str, fmt: str, date_from, date_to, output: str | None) -> None:
             count = write_hledger(db.session, parish, handle, date_from=start, date_to=end)
         click.echo(f"{count} transactions written to {output}.", err=True)
     else:
-        stream = click.get_text_stream("stdout")
-        write_hledger(db.session, parish, stream, date_from=start, date_to=end)
+        write_hledger(db.session, parish, sys.stdout, date_from=start, date_to=end)
     db.session.rollback()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from voucher.ledger import chart
 from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
-from voucher.ledger.posting import GENESIS_HASH, Leg, entry_hash
+from voucher.ledger.posting import GENESIS_HASH, hash_values
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
 from voucher.shops.models import Redemption, RedemptionStatus
@@ -324,44 +324,44 @@ def _reversals_mirror(session: Session, pid: int, report: Report) -> None:
 
 
 def _hash_chain(session: Session, pid: int, report: Report) -> None:
-    prev = GENESIS_HASH
-    expected_seq = 0
-    last_id = 0
+    """Recompute every entry's hash in sequence, in batches, on plain Core rows."""
+    entry, transfer = Entry.__table__.c, Transfer.__table__.c
     columns = (
-        Entry.id, Entry.seq, Entry.kind, Entry.effective_date, Entry.memo, Entry.voucher_id,
-        Entry.redemption_id, Entry.fund_id, Entry.settlement_id, Entry.reverses_id,
-        Entry.idempotency_key, Entry.prev_hash, Entry.hash,
+        entry.id, entry.seq, sa.type_coerce(entry.kind, sa.String), entry.effective_date,
+        entry.memo, entry.voucher_id, entry.redemption_id, entry.fund_id, entry.settlement_id,
+        entry.reverses_id, entry.idempotency_key, entry.prev_hash, entry.hash,
     )
+    conn = session.connection()
+    prev, expected_seq = GENESIS_HASH, 0
     while True:
-        rows = session.execute(
+        rows = conn.execute(
             sa.select(*columns)
-            .where(Entry.parish_id == pid, Entry.seq > last_id)
-            .order_by(Entry.seq)
+            .where(entry.parish_id == pid, entry.seq > expected_seq)
+            .order_by(entry.seq)
             .limit(HASH_BATCH)
         ).all()
         if not rows:
             break
-        first, last = rows[0].id, rows[-1].id
-        legs: dict[int, list[Leg]] = {}
-        for entry_id, d, c, a in session.execute(
-            sa.select(Transfer.entry_id, Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount)
-            .where(Transfer.parish_id == pid, Transfer.entry_id.between(min(first, last), max(first, last)))
-            .order_by(Transfer.id)
+        low, high = min(r[0] for r in rows), max(r[0] for r in rows)
+        legs: dict[int, list[str]] = {}
+        for entry_id, d, c, a in conn.execute(
+            sa.select(transfer.entry_id, transfer.debit_account_id, transfer.credit_account_id,
+                      transfer.amount)
+            .where(transfer.entry_id.between(low, high))
+            .order_by(transfer.id)
         ):
-            legs.setdefault(entry_id, []).append(Leg(d, c, a))
-        for row in rows:
+            legs.setdefault(entry_id, []).append(f"{d}>{c}:{a}")
+        for entry_id, seq, kind, day, memo, *links, prev_hash, stored in rows:
             expected_seq += 1
-            fields = dict(row._mapping)
-            fields["parish_id"] = pid
-            fields["kind"] = EntryKind(row.kind).value
-            if row.seq != expected_seq or row.prev_hash != prev:
-                report.fail(f"hash chain broken at entry #{row.seq}")
+            if seq != expected_seq or prev_hash != prev:
+                report.fail(f"hash chain broken at entry #{seq}")
                 return
-            if entry_hash(prev, fields, legs.get(row.id, [])) != row.hash:
-                report.fail(f"entry #{row.seq} was altered: its hash no longer matches")
+            computed = hash_values(prev, pid, seq, kind, day, memo, *links,
+                                   legs_text=";".join(legs.get(entry_id, ())))
+            if computed != stored:
+                report.fail(f"entry #{seq} was altered: its hash no longer matches")
                 return
-            prev = row.hash
-        last_id = rows[-1].seq
+            prev = stored
     head = session.get(LedgerHead, pid)
     if head is not None and (head.seq, head.hash) != (expected_seq, prev):
         report.fail("the chain tip does not match the last entry")

@@ -67,17 +67,6 @@ class Issuer:
         return issued
 
 
-@pytest.fixture(autouse=True)
-def one_user_per_request(app):
-    """The test app context stays pushed, so ``g`` outlives a request; forget the
-    logged-in user between requests so two test clients are two people."""
-    from flask import g
-
-    @app.before_request
-    def forget_user():
-        g.pop("_login_user", None)
-
-
 @pytest.fixture
 def issue(db, world):
     return Issuer(db, world)

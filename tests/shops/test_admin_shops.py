@@ -150,16 +150,24 @@ def test_users_page_lists_and_creates_parish_accounts(login_as, db, world):
     assert 'value="shopkeeper"' not in html
     response = admin.post(
         "/users",
-        data={"name": "Ana", "email": "ana@example.cl", "role": "treasurer",
-              "password": "otra-clave-larga"},
+        data={
+            "name": "Ana",
+            "email": "ana@example.cl",
+            "role": "treasurer",
+            "password": "otra-clave-larga",
+        },
     )
     assert response.status_code == 302
     ana = db.session.scalar(sa.select(User).where(User.email == "ana@example.cl"))
     assert ana.role == Role.TREASURER and ana.parish_id == world.parishes["a"].id
     refused = admin.post(
         "/users",
-        data={"name": "X", "email": "x@example.cl", "role": "shopkeeper",
-              "password": "otra-clave-larga"},
+        data={
+            "name": "X",
+            "email": "x@example.cl",
+            "role": "shopkeeper",
+            "password": "otra-clave-larga",
+        },
     )
     assert refused.status_code == 422
     assert db.session.scalar(sa.select(User).where(User.email == "x@example.cl")) is None
@@ -177,8 +185,14 @@ def test_api_create_shop(api, db, world):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        "id": body["id"], "name": "Botillería Sur", "rut": "76086428-5",
-        "categories": ["hygiene"], "owner_name": "", "address": "", "phone": "", "active": True,
+        "id": body["id"],
+        "name": "Botillería Sur",
+        "rut": "76086428-5",
+        "categories": ["hygiene"],
+        "owner_name": "",
+        "address": "",
+        "phone": "",
+        "active": True,
     }
     assert enrolled(db, body["id"], world.parishes["a"].id) is True
 

@@ -13,7 +13,8 @@ from voucher.treasury.services import SettlementInput, settle
 
 def charge(client, code: str, amount, key: str = "key-1"):
     return client.post(
-        "/api/v1/redemptions", json={"code": code, "amount": amount},
+        "/api/v1/redemptions",
+        json={"code": code, "amount": amount},
         headers={"Idempotency-Key": key},
     )
 
@@ -72,7 +73,11 @@ def test_charge_partial_then_full(api, issue, db, world):
     assert first.status_code == 201
     body = first.get_json()
     assert body["amount"] == 12000
-    assert body["voucher"] == {"serial": issued.voucher.serial, "remaining": 3000, "status": "active"}
+    assert body["voucher"] == {
+        "serial": issued.voucher.serial,
+        "remaining": 3000,
+        "status": "active",
+    }
     assert body["created_at"].endswith(("Z", "+00:00"))
     second = charge(keeper, issued.code, 3000, "b")
     assert second.status_code == 201

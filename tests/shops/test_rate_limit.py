@@ -51,9 +51,15 @@ def test_block_after_many_failures_lasts_the_window(db, world):
     now = utcnow()
     for minutes in range(limits.block_after):
         db.session.add(
-            ScanLog(user_id=keeper.id, shop_id=world.shops["a"].id, ip="10.1.1.1",
-                    action="lookup", result="refused", reason="unknown_code",
-                    at=now - timedelta(minutes=9, seconds=30) + timedelta(seconds=minutes))
+            ScanLog(
+                user_id=keeper.id,
+                shop_id=world.shops["a"].id,
+                ip="10.1.1.1",
+                action="lookup",
+                result="refused",
+                reason="unknown_code",
+                at=now - timedelta(minutes=9, seconds=30) + timedelta(seconds=minutes),
+            )
         )
     db.session.commit()
     with pytest.raises(RateLimited) as blocked:
@@ -69,8 +75,14 @@ def test_the_same_address_is_braked_for_everyone_on_it(db, world):
     now = utcnow()
     for n in range(Limits().slow_after):
         db.session.add(
-            ScanLog(user_id=keeper.id, ip="10.2.2.2", action="lookup", result="refused",
-                    reason="unknown_code", at=now - timedelta(seconds=n))
+            ScanLog(
+                user_id=keeper.id,
+                ip="10.2.2.2",
+                action="lookup",
+                result="refused",
+                reason="unknown_code",
+                at=now - timedelta(seconds=n),
+            )
         )
     db.session.commit()
     with pytest.raises(RateLimited):
@@ -80,8 +92,12 @@ def test_the_same_address_is_braked_for_everyone_on_it(db, world):
 
 def test_limits_come_from_the_settings():
     limits = limits_from_config(
-        {"UNKNOWN_CODE_SLOW_AFTER": 3, "UNKNOWN_CODE_BLOCK_AFTER": 6,
-         "UNKNOWN_CODE_WINDOW_MINUTES": 5, "VOID_WINDOW_MINUTES": 20}
+        {
+            "UNKNOWN_CODE_SLOW_AFTER": 3,
+            "UNKNOWN_CODE_BLOCK_AFTER": 6,
+            "UNKNOWN_CODE_WINDOW_MINUTES": 5,
+            "VOID_WINDOW_MINUTES": 20,
+        }
     )
     assert (limits.slow_after, limits.block_after) == (3, 6)
     assert limits.window == timedelta(minutes=5)

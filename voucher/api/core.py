@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from voucher.api.models import IdempotencyRecord
 from voucher.auth.access import Unauthenticated
 from voucher.auth.services import user_for_token
-from voucher.errors import IdempotencyMismatch, ValidationFailed
+from voucher.errors import Forbidden, IdempotencyMismatch, ValidationFailed
 from voucher.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -147,6 +147,11 @@ def authenticate() -> None:
     if user is None:
         raise Unauthenticated()
     g.api_user = user
+    # Roles are declared once, by role_required on the view; checking them here, before
+    # the body is validated, keeps other roles from probing an endpoint's inputs.
+    allowed = getattr(current_app.view_functions.get(request.endpoint or ""), "allowed_roles", None)
+    if allowed is not None and user.role not in allowed:
+        raise Forbidden()
 
 
 # --- pagination -----------------------------------------------------------------------

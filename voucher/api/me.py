@@ -6,6 +6,7 @@ from flask import g
 from pydantic import BaseModel
 
 from voucher.api.core import bp, responses, spec
+from voucher.auth.access import login_required_any
 
 
 class ParishRef(BaseModel):
@@ -24,6 +25,7 @@ class Me(BaseModel):
 
 @bp.get("/me")
 @spec.validate(resp=responses(HTTP_200=Me), tags=["account"])
+@login_required_any
 def me():
     """The user the token belongs to, with role and parish."""
     user = g.api_user

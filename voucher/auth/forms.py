@@ -35,9 +35,9 @@ class UserForm(FlaskForm):
     role = SelectField(
         _l("Perfil"),
         choices=[
-            ("staff", _l("Voluntario/a (familias y vales)")),
-            ("treasurer", _l("Tesorero/a")),
-            ("admin", _l("Administrador/a")),
+            SelectChoice("staff", _l("Voluntario/a (familias y vales)")),
+            SelectChoice("treasurer", _l("Tesorero/a")),
+            SelectChoice("admin", _l("Administrador/a")),
         ],
     )
     password = PasswordField(

@@ -14,19 +14,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from voucher.money import MAX_AMOUNT, parse_clp
 
 METHOD_CHOICES = [
-    ("transfer", _l("Transferencia")),
-    ("cash", _l("Efectivo")),
-    ("cheque", _l("Cheque")),
+    SelectChoice("transfer", _l("Transferencia")),
+    SelectChoice("cash", _l("Efectivo")),
+    SelectChoice("cheque", _l("Cheque")),
 ]
-FORMAT_CHOICES = [("pdf", _l("PDF para imprimir")), ("csv", _l("Planilla (CSV)"))]
+FORMAT_CHOICES = [
+    SelectChoice("pdf", _l("PDF para imprimir")),
+    SelectChoice("csv", _l("Planilla (CSV)")),
+]
 SEPARATOR_CHOICES = [
-    (";", _l("Punto y coma (Excel en español)")),
-    (",", _l("Coma")),
+    SelectChoice(";", _l("Punto y coma (Excel en español)")),
+    SelectChoice(",", _l("Coma")),
 ]
 DATE_MESSAGE = _l("Escriba una fecha válida.")
 

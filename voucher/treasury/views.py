@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required, shop_id
 from voucher.auth.forms import EmptyForm
@@ -129,14 +130,14 @@ def _default_period(form: PeriodForm, tz: str) -> None:
         form.date_to.data = today
 
 
-def _shop_choices(pid: int) -> list[tuple[int, str]]:
+def _shop_choices(pid: int) -> list[SelectChoice]:
     rows = db.session.execute(
         sa.select(Shop.id, Shop.name)
         .join(ShopParish, ShopParish.shop_id == Shop.id)
         .where(ShopParish.parish_id == pid)
         .order_by(Shop.name, Shop.id)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    return [SelectChoice(row.id, row.name) for row in rows]
 
 
 def _chart(weeks: Iterable[report_data.WeekBar]) -> list[dict[str, Any]]:
@@ -194,7 +195,7 @@ def funds():
     programs = db.session.scalars(
         sa.select(Program).where(Program.parish_id == parish.id).order_by(Program.name)
     ).all()
-    form.program.choices = [(p.id, p.name) for p in programs]
+    form.program.choices = [SelectChoice(p.id, p.name) for p in programs]
     status = 200
     if request.method == "GET":
         form.received_on.data = local_today(parish.timezone)
@@ -596,7 +597,7 @@ def _report_forms(parish: Parish) -> dict[str, Any]:
 
 
 def _reports_page(forms: dict[str, Any], status: int = 200):
-    return render_template("treasury/report_data.html", forms=forms), status
+    return render_template("treasury/reports.html", forms=forms), status
 
 
 @bp.route("/reports")
@@ -701,7 +702,7 @@ def report_journal():
 # --- settings: two-person rule and closing a month --------------------------------------------
 
 
-def _closable_months(parish: Parish) -> list[tuple[str, str]]:
+def _closable_months(parish: Parish) -> list[SelectChoice]:
     today = local_today(parish.timezone)
     closed = periods.closed_through(db.session, parish.id)
     months = []
@@ -709,7 +710,7 @@ def _closable_months(parish: Parish) -> list[tuple[str, str]]:
     for _i in range(12):
         if closed is not None and cursor <= closed:
             break
-        months.append((f"{cursor:%Y-%m}", f"{MONTHS[cursor.month - 1]} {cursor.year}"))
+        months.append(SelectChoice(f"{cursor:%Y-%m}", f"{MONTHS[cursor.month - 1]} {cursor.year}"))
         cursor = cursor.replace(day=1) - timedelta(days=1)
     return months
 

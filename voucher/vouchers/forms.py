@@ -73,10 +73,11 @@ class RoundProgramForm(FlaskForm):
 
 
 class RoundConfirmForm(FlaskForm):
-    program_id = HiddenField()
+    # Own ids: the page also holds the program chooser, whose select is "program_id".
+    program_id = HiddenField(id="confirm-program")
     # What the preview showed: if either changed meanwhile, the preview is shown again.
-    expected = HiddenField()
-    after_round = HiddenField()
+    expected = HiddenField(id="confirm-expected")
+    after_round = HiddenField(id="confirm-after-round")
 
 
 class PrintSelectionForm(FlaskForm):

@@ -175,6 +175,39 @@ def _transfers(
     yield from session.execute(query)
 
 
+def iter_hledger(
+    session: Session,
+    parish: Parish,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Iterator[str]:
+    """The parish's journal (optionally only ``date_from``..``date_to``) as text pieces: the
+    header, then one transaction at a time. Rows are streamed, never all in memory."""
+    names = account_names(session, parish.id)
+    yield _header(parish, names, date_from, date_to)
+    if date_from is not None:
+        opening = _opening(session, parish.id, names, date_from)
+        if opening:
+            yield opening
+    current = None
+    lines: list[str] = []
+    for row in _transfers(session, parish.id, date_from, date_to):
+        if row.entry_id != current:
+            if lines:
+                yield "".join(lines) + "\n"
+            current = row.entry_id
+            description = clean_text(row.memo) or str(row.kind)
+            lines = [
+                f"{row.effective_date.isoformat()} ({row.seq}) {description}\n",
+                f"    ; kind: {row.kind}\n",
+            ]
+        lines.append(_posting(names[row.debit_account_id][0], row.amount))
+        lines.append(_posting(names[row.credit_account_id][0], -row.amount))
+    if lines:
+        yield "".join(lines) + "\n"
+
+
 def write_hledger(
     session: Session,
     parish: Parish,
@@ -183,30 +216,11 @@ def write_hledger(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> int:
-    """Write the parish's journal (optionally only ``date_from``..``date_to``) to ``out``;
-    returns how many transactions it holds. Rows are streamed, never all in memory."""
-    names = account_names(session, parish.id)
-    out.write(_header(parish, names, date_from, date_to))
-    count = 0
-    if date_from is not None:
-        opening = _opening(session, parish.id, names, date_from)
-        if opening:
-            out.write(opening)
-            count += 1
-    current = None
-    for row in _transfers(session, parish.id, date_from, date_to):
-        if row.entry_id != current:
-            if current is not None:
-                out.write("\n")
-            current = row.entry_id
-            count += 1
-            description = clean_text(row.memo) or str(row.kind)
-            out.write(f"{row.effective_date.isoformat()} ({row.seq}) {description}\n")
-            out.write(f"    ; kind: {row.kind}\n")
-        out.write(_posting(names[row.debit_account_id][0], row.amount))
-        out.write(_posting(names[row.credit_account_id][0], -row.amount))
-    if current is not None:
-        out.write("\n")
+    """Write the journal to ``out``; returns how many transactions it holds."""
+    count = -1  # the header is not a transaction
+    for piece in iter_hledger(session, parish, date_from=date_from, date_to=date_to):
+        out.write(piece)
+        count += 1
     return count
 
 

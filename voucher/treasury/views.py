@@ -6,9 +6,7 @@ someone else, and switch the two-person rule); a shopkeeper sees only their own 
 
 from __future__ import annotations
 
-import io
 import secrets
-import tempfile
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,7 +32,7 @@ from voucher.dates import local_today
 from voucher.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from voucher.extensions import db
 from voucher.ledger import periods
-from voucher.ledger.export import write_hledger
+from voucher.ledger.export import iter_hledger
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
 from voucher.pdf.treasury import (
@@ -682,21 +680,18 @@ def report_journal():
     if start and end and start > end:
         form.date_from.errors = [_("La fecha de inicio debe ser anterior o igual a la de término.")]
         return _invalid(forms, "journal", form)
-    # Spooled: a small journal stays in memory, a big one goes to a temporary file.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")  # noqa: SIM115
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
-    write_hledger(db.session, parish, text, date_from=start, date_to=end)
-    text.flush()
-    text.detach()
-    buffer.seek(0)
+    # Streamed transaction by transaction: a big journal never sits in memory.
+    pieces = iter_hledger(db.session, parish, date_from=start, date_to=end)
     suffix = f"-{start or 'inicio'}-{end or 'hoy'}" if start or end else ""
-    return send_file(
-        buffer,
+    response = Response(
+        stream_with_context(piece.encode() for piece in pieces),
         mimetype="text/plain",
-        as_attachment=True,
-        download_name=f"{parish.slug}{suffix}.journal",
-        max_age=0,
     )
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{parish.slug}{suffix}.journal"'
+    )
+    return response
 
 
 # --- settings: two-person rule and closing a month --------------------------------------------

@@ -16,6 +16,7 @@ NAV = {
         ("families.index", _l("Familias")),
         ("vouchers.index", _l("Vales")),
         ("shops.index", _l("Comercios")),
+        ("treasury.index", _l("Tesorería")),
         ("auth.users", _l("Usuarios")),
         ("audit.index", _l("Auditoría")),
     ],

@@ -1,0 +1,322 @@
+"""Treasury benchmark over a parish with 200 shops and about 1,000,000 ledger transfers.
+
+(a) a shop statement with 20,000 redemptions: data gathering + PDF, budget 5 s;
+(b) the shop balances (service, treasurer home page, API) for 200 shops, budget 300 ms;
+(c) the trial balance and one shop's balance at a date (service and API), budget 200 ms.
+
+    .venv/bin/python benchmarks/bench_treasury.py                      # SQLite
+    .venv/bin/python benchmarks/bench_treasury.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+The data is a year of a busy parish: vouchers issued every day and spent in three visits,
+shops paid monthly (the busiest one weekly), built with bulk inserts whose money all goes
+through ``voucher.ledger.posting.post_entries``; ``ledger verify`` must pass on it. By
+default it lives in a scratch database removed afterwards; ``--keep URL`` builds into (or
+reuses) a database you name, to measure again without rebuilding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sqlalchemy as sa  # noqa: E402
+from support import make_app, temporary_database  # noqa: E402
+
+from tests.treasury import bulk  # noqa: E402
+
+TZ = "America/Santiago"
+SHOPS = 200
+STATEMENT_LINES = 20_000
+VALUE = 20_000
+VISITS = (8_000, 7_000, 5_000)  # a voucher is spent in three visits
+PASSWORD = "bench-password-123"  # noqa: S105 (a scratch database)
+BUDGETS = {"statement": 5.0, "balances": 0.300, "at_date": 0.200}
+
+
+def local_moment(day: date, seconds: int) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=ZoneInfo(TZ)).astimezone(UTC) + timedelta(
+        seconds=seconds
+    )
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# --- building the books ------------------------------------------------------------------------
+
+
+def build(session, transfers: int, say: Callable[[str], None]) -> dict:
+    from tests.factories import rut_for
+    from voucher.auth.models import Role
+    from voucher.auth.services import create_user
+    from voucher.dates import local_today
+    from voucher.families.services import FamilyInput, create_family
+    from voucher.parishes.services import create_parish
+    from voucher.programs.services import ProgramInput, create_program
+    from voucher.shops.services import ShopInput, create_shop, enrol_shop
+    from voucher.treasury.services import FundInput, record_fund
+
+    rng = random.Random(2026)
+    today = local_today(TZ)
+    now = datetime.now(UTC)
+    heavy_month = month_start(month_start(today) - timedelta(days=1))  # last full month
+    first_month = month_start(today - timedelta(days=365))
+    parish = create_parish(session, slug="bench-treasury", name="Parroquia Benchmark")
+    treasurer = create_user(session, email="tesoreria@bench.cl", password=PASSWORD,
+                            role=Role.TREASURER, name="Tesorería", parish=parish)
+    staff = create_user(session, email="staff@bench.cl", password=PASSWORD, role=Role.STAFF,
+                        name="Voluntaria", parish=parish)
+    food = create_program(session, parish.id, ProgramInput("Canasta", "food", VALUE, 60, "monthly", 31), staff)
+    hygiene = create_program(session, parish.id, ProgramInput("Aseo", "hygiene", VALUE, 60, "monthly", 31), staff)
+    family = create_family(session, parish.id, FamilyInput("Familia Benchmark", "rut", rut_for(999_999), consent=True), staff)
+    shops = []
+    for n in range(SHOPS):
+        shop = create_shop(session, ShopInput(f"Almacén {n:03d}", rut_for(100_000 + n), ["food", "hygiene"]))
+        enrol_shop(session, shop, parish.id)
+        shops.append(shop)
+    vouchers = max(1, transfers // (1 + len(VISITS)))
+    for program, share in ((food, 0.8), (hygiene, 0.2)):
+        need = int(vouchers * share * VALUE) + VALUE * 10_000
+        while need > 0:
+            amount = min(need, 100_000_000)
+            record_fund(session, parish, FundInput(program.id, amount, first_month, "Aporte anual"), treasurer)
+            need -= amount
+    session.commit()
+
+    months = []
+    cursor = first_month
+    while cursor <= today:
+        months.append(cursor)
+        cursor = next_month(cursor)
+    heavy_vouchers = STATEMENT_LINES // len(VISITS) + 1
+    per_month = max(1, (vouchers - heavy_vouchers) // len(months))
+    started = time.perf_counter()
+    made = 0
+    for month in months:
+        last_day = min(next_month(month) - timedelta(days=1), today)
+        days = (last_day - month).days + 1
+        plans: dict[int, list] = {food.id: [], hygiene.id: []}
+        count = per_month + (heavy_vouchers if month == heavy_month else 0)
+        for index in range(count):
+            heavy = month == heavy_month and index < heavy_vouchers
+            shop = shops[0] if heavy else shops[1 + rng.randrange(SHOPS - 1)]
+            program = food if heavy or rng.random() < 0.8 else hygiene
+            day = month + timedelta(days=rng.randrange(days))
+            issued = local_moment(day, 9 * 3600 + rng.randrange(8 * 3600))
+            visits = []
+            for visit, amount in enumerate(VISITS):
+                when = issued + timedelta(hours=1 + 30 * visit, minutes=rng.randrange(50))
+                if heavy:
+                    when = min(when, local_moment(next_month(month), -60 - index))
+                if when < now:
+                    visits.append((shop.id, amount, when))
+            plans[program.id].append(bulk.PlannedVoucher(VALUE, day, visits))
+        for program in (food, hygiene):
+            bulk.build(session, parish, program, family.id, plans[program.id], user_id=staff.id)
+        session.commit()
+        made += count
+        # Payments: the busy shop weekly, the others on the 5th of the next month.
+        payments = []
+        if month == heavy_month:
+            monday = month - timedelta(days=month.weekday()) + timedelta(weeks=1)
+            while monday <= next_month(month) + timedelta(days=7):
+                if local_moment(monday, 15 * 3600) < now:
+                    payments.append(
+                        (shops[0].id, local_moment(monday, 0), local_moment(monday, 15 * 3600))
+                    )
+                monday += timedelta(weeks=1)
+        pay_day = local_moment(next_month(month) + timedelta(days=4), 15 * 3600)
+        if pay_day < now:
+            cut = local_moment(next_month(month), 0)
+            payments += [(shop.id, cut, pay_day) for shop in shops[1:]]
+        bulk.pay(session, parish, payments, user_id=treasurer.id)
+        session.commit()
+        rate = made / (time.perf_counter() - started)
+        say(f"  {month:%Y-%m}: {made:,} vouchers so far ({rate:,.0f} vouchers/s)")
+    return {"parish_id": parish.id, "heavy_month": heavy_month}
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def timed(runs: int, func: Callable[[], object]) -> tuple[float, float, object]:
+    """(median, worst) seconds over ``runs`` calls after one warm-up, and the last result."""
+    result = func()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), max(times), result
+
+
+def verdict(seconds: float, budget: float) -> str:
+    return "OK" if seconds < budget else "TOO SLOW"
+
+
+def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
+    from voucher.auth.models import User
+    from voucher.auth.services import create_token
+    from voucher.extensions import db
+    from voucher.ledger import chart
+    from voucher.ledger.models import Transfer
+    from voucher.ledger.reports import account_balance_at, trial_balance_at
+    from voucher.parishes.models import Parish
+    from voucher.pdf.treasury import render_statement, statement_totals
+    from voucher.shops.models import Redemption, Shop
+    from voucher.treasury import reports
+    from voucher.treasury.services import shop_balances
+
+    s = db.session
+    parish = s.get(Parish, parish_id)
+    heavy_shop = s.scalar(sa.select(Shop).where(Shop.name == "Almacén 000"))
+    totals = {
+        "transfers": s.scalar(sa.select(sa.func.count()).select_from(Transfer).where(Transfer.parish_id == parish_id)),
+        "redemptions": s.scalar(sa.select(sa.func.count()).select_from(Redemption).where(Redemption.parish_id == parish_id)),
+    }
+    print(f"books: {totals['transfers']:,} transfers, {totals['redemptions']:,} redemptions, {SHOPS} shops")
+    ok = True
+
+    # (a) the busy shop's statement for its busy month
+    period_end = next_month(heavy_month) - timedelta(days=1)
+    gather, gather_worst, result = timed(runs, lambda: reports.shop_statement(s, parish, heavy_shop, heavy_month, period_end))
+    statement = result.statement
+    render, render_worst, pdf = timed(max(1, runs // 2), lambda: render_statement(statement))
+    lines = len(statement.lines)
+    redeemed = sum(1 for line in statement.lines if line.kind == "redemption")
+    total = gather + render
+    ok &= total < BUDGETS["statement"]
+    print(f"(a) statement {heavy_month:%Y-%m}: {lines:,} lines ({redeemed:,} redemptions), "
+          f"closing {statement_totals(statement).closing:,}, {len(pdf):,} bytes")
+    print(f"    gather {gather * 1000:.0f} ms (worst {gather_worst * 1000:.0f}) + PDF {render:.2f} s "
+          f"(worst {render_worst:.2f}) = {total:.2f} s  [budget {BUDGETS['statement']:.0f} s: {verdict(total, BUDGETS['statement'])}]")
+
+    # (b) what every shop is owed
+    service, service_worst, balances = timed(runs, lambda: shop_balances(s, parish_id))
+    treasurer = s.scalar(sa.select(User).where(User.email == "tesoreria@bench.cl"))
+    _row, token = create_token(s, treasurer, "bench")
+    s.commit()
+    web = app.test_client()
+    web.post("/login", data={"email": treasurer.email, "password": PASSWORD})
+    api_headers = {"Authorization": f"Bearer {token}"}
+    api = app.test_client()
+
+    def home():
+        answer = web.get("/treasury/")
+        assert answer.status_code == 200, answer.status_code
+        return answer
+
+    def api_balance():
+        answer = api.get(f"/api/v1/shops/{heavy_shop.id}/balance", headers=api_headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer
+
+    page, page_worst, _ = timed(runs, home)
+    one, one_worst, _ = timed(runs, api_balance)
+    owed = sum(b.owed for b in balances)
+    ok &= max(service, page, one) < BUDGETS["balances"]
+    print(f"(b) shop balances: {len(balances)} shops, {owed:,} owed in all")
+    for label, median, worst in (("service", service, service_worst), ("home page", page, page_worst),
+                                 ("API one shop", one, one_worst)):
+        print(f"    {label:<13} {median * 1000:6.1f} ms (worst {worst * 1000:.1f})  "
+              f"[budget {BUDGETS['balances'] * 1000:.0f} ms: {verdict(median, BUDGETS['balances'])}]")
+
+    # (c) balances at a date: the end of the busy month, and the middle of the year
+    payable = chart.account_id(s, parish_id, chart.payable_code(heavy_shop.id))
+    print("(c) at a date:")
+    for day in (period_end, heavy_month - timedelta(days=150)):
+        trial, trial_worst, rows = timed(runs, lambda day=day: trial_balance_at(s, parish_id, day))
+        single, single_worst, one_shop = timed(runs, lambda day=day: account_balance_at(s, payable, day))
+
+        def api_trial(day=day):
+            answer = api.get(f"/api/v1/reports/trial-balance?at={day.isoformat()}", headers=api_headers)
+            assert answer.status_code == 200
+            return answer
+
+        over_api, api_worst, _ = timed(runs, api_trial)
+        debit = sum(r.debit for r in rows)
+        assert debit == sum(r.credit for r in rows)
+        ok &= max(trial, single, over_api) < BUDGETS["at_date"]
+        print(f"    {day}: {len(rows)} accounts, debits = credits = {debit:,}; shop 000 owed {-one_shop.balance:,}")
+        for label, median, worst in (("trial balance", trial, trial_worst), ("API trial", over_api, api_worst),
+                                     ("one shop", single, single_worst)):
+            print(f"      {label:<13} {median * 1000:6.1f} ms (worst {worst * 1000:.1f})  "
+                  f"[budget {BUDGETS['at_date'] * 1000:.0f} ms: {verdict(median, BUDGETS['at_date'])}]")
+    s.rollback()
+    return ok
+
+
+def run(url: str, transfers: int, runs: int, verify: bool) -> bool:
+    app = make_app(url)
+    with app.app_context():
+        from voucher.extensions import db
+        from voucher.ledger.verify import verify_parish
+        from voucher.parishes.models import Parish
+
+        engine = db.engine.dialect.name
+        parish = db.session.scalar(sa.select(Parish).where(Parish.slug == "bench-treasury"))
+        if parish is None:
+            print(f"Building {transfers:,} transfers on {engine} …")
+            # Batched multi-row INSERTs while building (psycopg would send one row per
+            # statement otherwise); switched back before anything is measured.
+            db.engine.dialect.use_insertmanyvalues_wo_returning = engine == "postgresql"
+            started = time.perf_counter()
+            built = build(db.session, transfers, print)
+            db.engine.dialect.use_insertmanyvalues_wo_returning = False
+            print(f"built in {time.perf_counter() - started:.0f} s")
+            parish = db.session.get(Parish, built["parish_id"])
+            if engine == "postgresql":
+                db.session.execute(sa.text("ANALYZE"))  # what autovacuum does soon after a load
+                db.session.commit()
+        else:
+            print(f"Reusing the books already in {url.split('@')[-1]}")
+        from voucher.dates import local_today
+
+        heavy_month = month_start(month_start(local_today(TZ)) - timedelta(days=1))
+        if verify:
+            started = time.perf_counter()
+            report = verify_parish(db.session, parish)
+            db.session.rollback()
+            print(f"ledger verify: {'OK' if report.ok else 'FAILED'} in {time.perf_counter() - started:.0f} s")
+            if not report.ok:
+                for failure in report.failures:
+                    print(f"  {failure}")
+                return False
+        return measure(app, parish.id, heavy_month, runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="PostgreSQL server to create a scratch database on")
+    parser.add_argument("--keep", metavar="URL", help="build into / reuse this database instead")
+    parser.add_argument("--transfers", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median)")
+    parser.add_argument("--no-verify", action="store_true", help="skip ledger verify")
+    args = parser.parse_args()
+    if args.keep:
+        url = args.keep.replace("postgresql://", "postgresql+psycopg://", 1)
+        ok = run(url, args.transfers, args.runs, not args.no_verify)
+    else:
+        with temporary_database(args.database_url) as url:
+            ok = run(url, args.transfers, args.runs, not args.no_verify)
+    print("ALL WITHIN BUDGET" if ok else "SOME FIGURES OVER BUDGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

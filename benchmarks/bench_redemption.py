@@ -257,7 +257,11 @@ def drive(
 
     def client(token: str) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        _send(connection, "GET", "/api/v1/me", {}, token)  # connect and warm up
+        try:
+            _send(connection, "GET", "/api/v1/me", {}, token)  # connect and warm up
+        except Exception:
+            start.abort()  # nobody waits for a client that could not connect
+            raise
         start.wait()
         while True:
             with lock:
@@ -297,7 +301,9 @@ def _send(
     connection.request(method, path, body=data, headers=all_headers)
     response = connection.getresponse()
     raw = response.read()
-    return response.status, (json.loads(raw) if raw else {})
+    if response.getheader("Content-Type", "").split(";")[0].endswith("json"):
+        return response.status, json.loads(raw)
+    return response.status, {}
 
 
 # --- checks --------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -159,14 +158,24 @@ class Problems:
             self.messages.append(f"CSP: {message.text}")
 
 
+@pytest.fixture(scope="session")
+def signed_in() -> dict[str, dict]:
+    """Cookies of a role's session, kept after its first login through the form, so
+    pages that only need "someone logged in" do not type the password every time."""
+    return {}
+
+
 @pytest.fixture
-def open_page(browser, site) -> Iterator[Callable[..., object]]:
-    """``open_page("phone")`` / ``open_page("desktop")`` -> a page in a fresh context
-    (no cookies), Spanish of Chile, Santiago time. Checked for script errors at the end."""
+def open_page(browser, site, signed_in) -> Iterator[Callable[..., object]]:
+    """``open_page("phone")`` / ``open_page("desktop", as_role="staff")`` -> a page in a
+    fresh context, Spanish of Chile, Santiago time; with ``as_role`` already logged in
+    and on that role's home page. Checked for script errors and CSP refusals at the end."""
+    from tests.e2e.helpers import login
+
     contexts = []
     problems = Problems()
 
-    def _open(size: str = "desktop", **options):
+    def _open(size: str = "desktop", as_role: str | None = None):
         phone = size == "phone"
         context = browser.new_context(
             base_url=site.base_url,
@@ -177,12 +186,17 @@ def open_page(browser, site) -> Iterator[Callable[..., object]]:
             locale="es-CL",
             timezone_id="America/Santiago",
             accept_downloads=True,
-            **options,
+            storage_state=signed_in.get(as_role) if as_role else None,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         problems.watch(page)
+        if as_role in signed_in:
+            page.goto("/")
+        elif as_role is not None:
+            login(page, site.emails[as_role], site.password)
+            signed_in[as_role] = context.storage_state()
         return page
 
     yield _open
@@ -195,11 +209,3 @@ def open_page(browser, site) -> Iterator[Callable[..., object]]:
 def screenshots_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-@pytest.fixture
-def void_window_minutes(site) -> int:
-    return int(site.app.config["VOID_WINDOW_MINUTES"])
-
-
-__all__ = ["DESKTOP", "PHONE", "Site", "timedelta"]

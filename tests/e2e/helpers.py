@@ -4,7 +4,6 @@ read a downloaded PDF."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from pathlib import Path
 
@@ -34,9 +33,9 @@ def pesos(text: str) -> int:
     return int(digits)
 
 
-def check_accessibility(page: Page, label: str) -> None:
-    """Run axe-core (served by the app itself, so the page's CSP allows it) and fail on
-    any serious or critical violation, listing each one with the elements involved."""
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe-core on the page (served by the app itself, so the page's CSP allows it);
+    the serious and critical violations, each with the first elements involved."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE_URL)
     violations = page.evaluate(
@@ -50,10 +49,23 @@ def check_accessibility(page: Page, label: str) -> None:
             }));
         }"""
     )
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"axe on {label} ({page.url}):\n" + json.dumps(
-        blocking, ensure_ascii=False, indent=2
-    )
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+def describe_violations(found: dict[str, list[dict]]) -> str:
+    """{page label: violations} -> a readable report."""
+    lines = []
+    for label, violations in found.items():
+        for v in violations:
+            lines.append(f"{label}: [{v['impact']}] {v['id']}: {v['help']}")
+            lines.extend(f"    {n['target']}\n      {n['summary']}" for n in v["nodes"])
+    return "\n".join(lines)
+
+
+def check_accessibility(page: Page, label: str) -> None:
+    """Fail on any serious or critical axe violation, listing each one."""
+    violations = axe_violations(page)
+    assert not violations, describe_violations({f"{label} ({page.url})": violations})
 
 
 def screenshot(page: Page, folder: Path, name: str) -> Path:

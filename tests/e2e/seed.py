@@ -121,14 +121,3 @@ def seed(session: Session) -> dict[str, Any]:
         },
     }
 
-
-def redeem_now(app: Any, shop_id: int, keeper_id: int, code: str, amount: int, key: str) -> None:
-    """A redemption made while the journey runs (another shop's phone, as it were)."""
-    from voucher.extensions import db
-
-    with app.app_context():
-        session = db.session
-        scanner = Scanner(session.get(User, keeper_id), session.get(Shop, shop_id), "127.0.0.1")
-        redeem(session, scanner, code, amount, idempotency_key=key, keys=code_keys())
-        session.commit()
-        session.remove()

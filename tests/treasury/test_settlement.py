@@ -180,6 +180,9 @@ def test_api_settlement_idempotent_and_conflicts(t, api):
     assert reversed_.status_code == 200 and reversed_.get_json()["status"] == "reversed"
     balance = client.get(f"/api/v1/shops/{t.shop.id}/balance").get_json()
     assert (balance["owed"], balance["unsettled_count"]) == (25_500, 3)
+    every = client.get("/api/v1/shops/balances").get_json()
+    assert [(b["shop_id"], b["owed"]) for b in every["items"]] == [(t.shop.id, 25_500)]
+    assert every["next"] is None
     assert balance["oldest_unsettled"].startswith((date.today() - timedelta(days=3)).isoformat())
 
 

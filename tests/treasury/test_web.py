@@ -31,6 +31,14 @@ def hidden(html: str, name: str) -> str:
     return match[1]
 
 
+def pay_form(html: str, **fields: str) -> dict[str, str]:
+    """The hidden fields of the rendered payment form, plus ``fields`` (prefixed "pay-")."""
+    names = ("shop_id", "through", "expected_amount", "expected_count", "idempotency_key")
+    form = {f"pay-{name}": hidden(html, f"pay-{name}") for name in names}
+    form.update({f"pay-{name}": value for name, value in fields.items()})
+    return form
+
+
 def some_redemptions(t) -> list[int]:
     day = local_today() - timedelta(days=3)
     return t.bulk([(12_000, at(day, 12)), (8_000, at(day, 13)), (5_500, at(day, 14))])
@@ -89,11 +97,7 @@ def test_paying_a_shop_on_the_web_pays_once_even_if_submitted_twice(t, login_as)
     html = page(preview)
     assert f"Pagar $25.500 a {t.shop.name}" in html
     assert "data-once" in html and html.count("JM-B-") == 3
-    form = {
-        name: hidden(html, name)
-        for name in ("shop_id", "through", "expected_amount", "expected_count", "idempotency_key")
-    }
-    form.update(method="transfer", reference="TRX 55")
+    form = pay_form(html, method="transfer", reference="TRX 55")
     first = client.post("/treasury/settlements/new", data=form)
     second = client.post("/treasury/settlements/new", data=form)
     assert first.status_code == second.status_code == 302
@@ -120,13 +124,10 @@ def test_a_list_that_changed_after_the_preview_is_not_paid(t, login_as):
             f"/treasury/settlements/new?shop_id={t.shop.id}&through={local_today().isoformat()}"
         )
     )
-    form = {
-        name: hidden(html, name)
-        for name in ("shop_id", "through", "expected_amount", "expected_count", "idempotency_key")
-    }
+    form = pay_form(html)
     t.real_redemption(1_000)  # made while the treasurer was reading the list
     answer = client.post(
-        "/treasury/settlements/new", data={**form, "method": "cash"}, follow_redirects=True
+        "/treasury/settlements/new", data={**form, "pay-method": "cash"}, follow_redirects=True
     )
     assert "La lista de canjes cambió" in page(answer) and "$26.500" in page(answer)
     assert count(t.session, Settlement) == 0
@@ -155,11 +156,8 @@ def test_two_person_rule_on_the_web(t, login_as, db):
         )
     )
     assert "Proponer pago de $25.500" in html
-    form = {
-        name: hidden(html, name)
-        for name in ("shop_id", "through", "expected_amount", "expected_count", "idempotency_key")
-    }
-    done = proposer.post("/treasury/settlements/new", data={**form, "method": "cheque"})
+    form = pay_form(html)
+    done = proposer.post("/treasury/settlements/new", data={**form, "pay-method": "cheque"})
     settlement = t.session.scalar(sa.select(Settlement))
     assert settlement.status == SettlementStatus.PROPOSED
     mine = page(proposer.get(done.headers["Location"]))

@@ -66,6 +66,7 @@ class FundList(Page):
 
 class ShopBalanceOut(BaseModel):
     shop_id: int
+    name: str
     owed: int
     unsettled_count: int
     oldest_unsettled: datetime | None = Field(
@@ -73,6 +74,10 @@ class ShopBalanceOut(BaseModel):
     )
     last_payment_at: datetime | None
     last_payment_amount: int | None
+
+
+class ShopBalanceList(Page):
+    items: list[ShopBalanceOut]
 
 
 class SettlementIn(Strict):
@@ -253,6 +258,18 @@ def list_funds(query: PageQuery):
 # --- what shops are owed -----------------------------------------------------------------------
 
 
+def _balance_out(b: services.ShopBalance) -> ShopBalanceOut:
+    return ShopBalanceOut(
+        shop_id=b.shop.id,
+        name=b.shop.name,
+        owed=b.owed,
+        unsettled_count=b.unsettled_count,
+        oldest_unsettled=b.oldest_unsettled,
+        last_payment_at=b.last_payment_at,
+        last_payment_amount=b.last_payment_amount,
+    )
+
+
 @bp.get("/shops/<int:shop_id>/balance")
 @spec.validate(resp=responses(HTTP_200=ShopBalanceOut, HTTP_404=Problem), tags=TAGS)
 @role_required(Role.TREASURER)
@@ -260,15 +277,17 @@ def shop_balance(shop_id: int):
     """What the parish owes the shop now: unsettled, unvoided redemptions."""
     pid = parish_id()
     shop = get_parish_shop(db.session, pid, shop_id)
-    b = services.shop_balance(db.session, pid, shop)
-    return ShopBalanceOut(
-        shop_id=shop.id,
-        owed=b.owed,
-        unsettled_count=b.unsettled_count,
-        oldest_unsettled=b.oldest_unsettled,
-        last_payment_at=b.last_payment_at,
-        last_payment_amount=b.last_payment_amount,
-    )
+    return _balance_out(services.shop_balance(db.session, pid, shop))
+
+
+@bp.get("/shops/balances")
+@spec.validate(resp=responses(HTTP_200=ShopBalanceList), tags=TAGS)
+@role_required(Role.TREASURER)
+def shop_balances():
+    """What the parish owes every shop enrolled in it, by shop name (one page: `next` is
+    always null)."""
+    balances = services.shop_balances(db.session, parish_id())
+    return ShopBalanceList(items=[_balance_out(b) for b in balances], next=None)
 
 
 # --- settlements -----------------------------------------------------------------------------

@@ -70,9 +70,13 @@ def _sums(
 def _sum_later(session: Session, parish_id: int, at: date) -> bool:
     """True when fewer transfers are expected after ``at`` than up to it (by the dates
     of the first and last transfer: two index lookups)."""
+    # Two separate subqueries: SQLite answers a lone min() or max() from the index in one
+    # step, but reads the whole range when both share one SELECT.
+    dates = sa.select(Transfer.effective_date).where(Transfer.parish_id == parish_id)
     first, last = session.execute(
-        sa.select(sa.func.min(Transfer.effective_date), sa.func.max(Transfer.effective_date)).where(
-            Transfer.parish_id == parish_id
+        sa.select(
+            dates.order_by(Transfer.effective_date).limit(1).scalar_subquery(),
+            dates.order_by(Transfer.effective_date.desc()).limit(1).scalar_subquery(),
         )
     ).one()
     if first is None or at >= last:

@@ -143,7 +143,12 @@ def shop_balances(
     session: Session, parish_id: int, shop_ids: list[int] | None = None
 ) -> list[ShopBalance]:
     """Per enrolled shop (or only ``shop_ids``): owed now, how many and since when unpaid,
-    and the last payment, in three grouped queries whatever the number of shops."""
+    and the last payment, in a few grouped queries whatever the number of shops.
+
+    What is owed is the shop's payable account (its running totals: no scan); ``ledger
+    verify`` proves it equals the unsettled, unvoided redemptions. Their count and the
+    oldest one come from the (parish, shop, status, settlement) index alone: the oldest is
+    the lowest id, since a redemption's id follows the moment it was made."""
     query = (
         sa.select(Shop)
         .join(ShopParish, ShopParish.shop_id == Shop.id)
@@ -155,22 +160,36 @@ def shop_balances(
     shops = session.scalars(query).all()
     if not shops:
         return []
-    # Naming the shops lets the (parish, shop, status, settlement) index answer with one
-    # short seek per shop instead of a walk over every redemption of the parish.
     ids = [shop.id for shop in shops]
-    owed = {
-        row.shop_id: row
-        for row in session.execute(
-            sa.select(
-                Redemption.shop_id,
-                sa.func.sum(Redemption.amount).label("owed"),
-                sa.func.count().label("n"),
-                sa.func.min(Redemption.created_at).label("oldest"),
+    from voucher.ledger.models import Account
+
+    owed = dict(
+        session.execute(
+            sa.select(Account.shop_id, Account.credits_posted - Account.debits_posted).where(
+                Account.parish_id == parish_id, Account.shop_id.in_(ids)
             )
+        ).all()
+    )
+    # Naming the shops lets the index answer with one short walk per shop.
+    unsettled = {
+        shop_id: (count, first)
+        for shop_id, count, first in session.execute(
+            sa.select(Redemption.shop_id, sa.func.count(), sa.func.min(Redemption.id))
             .where(*_unsettled(parish_id), Redemption.shop_id.in_(ids))
             .group_by(Redemption.shop_id)
         )
     }
+    oldest = (
+        dict(
+            session.execute(
+                sa.select(Redemption.id, Redemption.created_at).where(
+                    Redemption.id.in_([first for _count, first in unsettled.values()])
+                )
+            ).all()
+        )
+        if unsettled
+        else {}
+    )
     latest = (
         sa.select(Settlement.shop_id, sa.func.max(Settlement.id).label("id"))
         .where(
@@ -191,13 +210,14 @@ def shop_balances(
     }
     result = []
     for shop in shops:
-        o, p = owed.get(shop.id), paid.get(shop.id)
+        count, first = unsettled.get(shop.id, (0, None))
+        p = paid.get(shop.id)
         result.append(
             ShopBalance(
                 shop=shop,
-                owed=int(o.owed) if o else 0,
-                unsettled_count=o.n if o else 0,
-                oldest_unsettled=_aware(o.oldest) if o else None,
+                owed=int(owed.get(shop.id) or 0),
+                unsettled_count=count,
+                oldest_unsettled=oldest.get(first),
                 last_payment_at=p.paid_at if p else None,
                 last_payment_amount=p.amount if p else None,
             )

@@ -7,6 +7,7 @@ someone else, and switch the two-person rule); a shopkeeper sees only their own 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,6 +31,7 @@ from voucher.auth.access import get_scoped, parish_id, require_actor, role_requi
 from voucher.auth.forms import EmptyForm
 from voucher.auth.models import Role
 from voucher.dates import local_today
+from voucher.db import utcnow
 from voucher.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from voucher.extensions import db
 from voucher.ledger import periods
@@ -79,6 +82,7 @@ bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 TREASURY = (Role.TREASURER, Role.ADMIN)
 PAGE_SIZE = 50
 CHART_WEEKS = 8
+CHART_TTL_SECONDS = 300
 MONTHS = [
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
@@ -159,11 +163,29 @@ def _chart(weeks: Iterable[report_data.WeekBar]) -> list[dict[str, Any]]:
 # --- home --------------------------------------------------------------------------------------
 
 
+def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
+    """The chart's weeks and when they were added up. Adding up eight weeks of a busy
+    parish's redemptions reads every one of them, so the result is kept a few minutes
+    (per process); the table of what is owed is always read fresh."""
+    cache = current_app.extensions.setdefault("treasury_chart", {})
+    key = (parish.id, local_today(parish.timezone))
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or now - hit[0] > CHART_TTL_SECONDS:
+        weeks = report_data.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
+        hit = (now, _chart(weeks), utcnow())
+        for stale in [k for k, v in cache.items() if now - v[0] > CHART_TTL_SECONDS]:
+            cache.pop(stale, None)
+        cache[key] = hit
+    return hit[1], hit[2]
+
+
 @bp.route("/")
 @role_required(*TREASURY)
 def index():
     parish = _parish()
     balances = shop_balances(db.session, parish.id)
+    weeks, chart_at = _weekly_chart(parish)
     pending = db.session.scalar(
         sa.select(sa.func.count()).where(
             Settlement.parish_id == parish.id, Settlement.status == SettlementStatus.PROPOSED
@@ -173,7 +195,8 @@ def index():
         "treasury/index.html",
         balances=balances,
         total_owed=sum(b.owed for b in balances),
-        weeks=_chart(report_data.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)),
+        weeks=weeks,
+        chart_at=chart_at,
         positions=report_data.fund_positions(db.session, parish),
         pending=pending,
         two_person_rule=parish.two_person_rule,
@@ -327,12 +350,12 @@ def new_settlement():
         return _render_new(parish, choose, None)
     if not choose.validate():
         return _render_new(parish, choose, None, 422)
-    return _render_new(parish, choose, SettlementPayForm(formdata=None))
+    return _render_new(parish, choose, SettlementPayForm(formdata=None, prefix="pay"))
 
 
 def _pay(parish: Parish):
     user = require_actor()
-    pay = SettlementPayForm()
+    pay = SettlementPayForm(prefix="pay")
     shop_id_, through = _int_or_none(pay.shop_id.data), _date_or_none(pay.through.data)
     expected = _int_or_none(pay.expected_amount.data), _int_or_none(pay.expected_count.data)
     if shop_id_ is None or through is None or None in expected:

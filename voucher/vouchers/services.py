@@ -58,6 +58,18 @@ class NotPrintable(Conflict):
     message = _l("El vale %(serial)s no está vigente (%(status)s): no se imprime.")
 
 
+class RoundAlreadyIssued(Conflict):
+    reason = "round_issued"
+    message = _l("Ya se emitió una ronda de este programa después de la vista previa.")
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__()
+        self.round_id = round_id
+
+    def extra(self) -> dict[str, Any]:
+        return {"round_id": self.round_id}
+
+
 class NothingToPrint(Conflict):
     reason = "not_active"
     message = _l("No quedan vales vigentes en esta ronda para imprimir.")
@@ -295,13 +307,20 @@ def issue_round(
     user: Any,
     keys: CodeKeys,
     today: date | None = None,
+    after_round: int | None = None,
 ) -> RoundResult:
     """One voucher to every active enrolled family not yet served this cycle. Refuses
     the whole round (nothing issued, 409 insufficient_fund) when the program fund cannot
-    cover it, and another parish's (404) or an inactive program (409)."""
+    cover it, and another parish's (404) or an inactive program (409). With
+    ``after_round`` (the program's newest round when the preview was shown), refuses
+    (409 round_issued) if another round of the program was issued since."""
     today = today or local_today(parish.timezone)
     # Lock the program row first: two rounds of one program run one after the other.
     session.execute(sa.select(Program.id).where(Program.id == program.id).with_for_update())
+    if after_round is not None:
+        newest = latest_round_id(session, program.id)
+        if newest != after_round:
+            raise RoundAlreadyIssued(newest)
     preview = preview_round(session, parish=parish, program=program, today=today)
     if preview.eligible:
         flows.reserve_fund(session, program.id, preview.total)
@@ -324,10 +343,15 @@ def issue_round(
         rows, _codes = _new_voucher_rows(
             program, preview.eligible, serials, amount, keys, today, user_id, issue.id
         )
-        inserted = session.execute(
-            sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True), rows
+        # A plain executemany, then the new ids by serial: half the time of an INSERT ..
+        # RETURNING that must keep the rows' order.
+        session.execute(sa.insert(Voucher.__table__), rows)
+        by_serial = dict(
+            session.execute(
+                sa.select(Voucher.serial, Voucher.id).where(Voucher.round_id == issue.id)
+            ).all()
         )
-        voucher_ids = list(inserted.scalars())
+        voucher_ids = [by_serial[serial] for serial in serials]
         flows.vouchers_issued(
             session,
             parish_id=parish.id,

@@ -3,6 +3,7 @@ page a printed QR opens."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,7 +65,7 @@ def _parish() -> Parish:
     return db.session.get(Parish, parish_id())
 
 
-def _today():
+def _today() -> date:
     return local_today(_parish().timezone)
 
 
@@ -388,22 +389,27 @@ def _confirm_round():
         return redirect(url_for(".round_new"))
     program = get_scoped(Program, program_id)
     preview_again = redirect(url_for(".round_new", program_id=program.id))
-    # A second tap, a reload or a colleague's round since the preview: show that round
-    # instead of issuing again.
-    newest = services.latest_round_id(db.session, program.id)
-    if newest != (parse_id(form.after_round.data) or 0):
-        flash(_("Ya se emitió una ronda de este programa después de la vista previa."), "info")
-        return redirect(url_for(".round_detail", round_id=newest))
     try:
         parish = _parish()
-        preview = services.preview_round(db.session, parish=parish, program=program)
-        if str(len(preview.eligible)) != (form.expected.data or ""):
+        # A second tap, a reload or a colleague's round since the preview is refused
+        # (under the program's lock), and that round is shown instead.
+        result = services.issue_round(
+            db.session,
+            parish=parish,
+            program=program,
+            user=require_actor(),
+            keys=code_keys(),
+            after_round=parse_id(form.after_round.data) or 0,
+        )
+        if str(len(result.voucher_ids)) != (form.expected.data or ""):
+            db.session.rollback()
             changed = _("La lista de familias cambió desde la vista previa.")
             flash(f"{changed} {_('Revísela y confirme de nuevo.')}", "info")
             return preview_again
-        result = services.issue_round(
-            db.session, parish=parish, program=program, user=require_actor(), keys=code_keys()
-        )
+    except services.RoundAlreadyIssued as error:
+        db.session.rollback()
+        flash(error.detail, "info")
+        return redirect(url_for(".round_detail", round_id=error.round_id))
     except DomainError as error:
         db.session.rollback()
         flash(error.detail, "error")

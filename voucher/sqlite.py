@@ -1,9 +1,25 @@
 """SQLite settings for a multi-process web app: WAL, foreign keys, a busy timeout,
 and write transactions opened with BEGIN IMMEDIATE so concurrent writers queue for
-the lock instead of failing with "database is locked" half-way through."""
+the lock instead of failing with "database is locked" half-way through.
+
+Writers also queue on an advisory file lock next to the database before BEGIN
+IMMEDIATE: SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms),
+so a freed lock could sit idle while every waiter sleeps; the file lock hands it over
+at once. The database lock stays the guard; the file lock only orders the queue.
+
+A view marked ``@reads_then_writes`` starts deferred (reading, holding no lock) and
+takes the write lock at its first INSERT/UPDATE/DELETE: the read-only transaction is
+ended there and an IMMEDIATE one begins, so everything written (and read after that)
+is serialized as usual. Use it only where the reads before the first write are
+re-checked by the writes themselves (a conditional UPDATE, a unique key), as
+READ COMMITTED code on PostgreSQL does."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import time
 from typing import Any
 
 from flask import current_app, has_request_context, request
@@ -11,6 +27,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+BUSY_TIMEOUT_MS = 5000
+_LOCK_FD = "vales_writer_lock_fd"
+_LOCK_HELD = "vales_writer_lock_held"
+_UPGRADE = "vales_upgrade_on_write"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
 def writes_database(view: Any) -> Any:
@@ -19,13 +40,76 @@ def writes_database(view: Any) -> Any:
     return view
 
 
-def _read_only_request() -> bool:
-    if not has_request_context() or request.method not in READ_ONLY_METHODS:
-        return False
+def reads_then_writes(view: Any) -> Any:
+    """Mark a view that reads first and takes the write lock only at its first write."""
+    view.reads_then_writes = True
+    return view
+
+
+def _view() -> Any:
+    return current_app.view_functions.get(request.endpoint or "")
+
+
+def _begin_mode() -> str:
+    """'deferred' for page views, 'upgrade' for reads-then-writes views, else 'immediate'."""
+    if not has_request_context():
+        return "immediate"
+    view = _view()
+    if getattr(view, "reads_then_writes", False):
+        return "upgrade"
+    if request.method not in READ_ONLY_METHODS:
+        return "immediate"
     if request.path.startswith("/api/"):
-        return False  # API calls record token use and scans: always writers
-    view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "writes_database", False)
+        return "immediate"  # API calls record token use and scans: always writers
+    return "immediate" if getattr(view, "writes_database", False) else "deferred"
+
+
+def _read_only_request() -> bool:
+    return _begin_mode() == "deferred"
+
+
+# --- the writers' queue ---------------------------------------------------------------
+
+
+def _open_queue(dbapi_connection: Any, info: dict) -> None:
+    row = dbapi_connection.execute("PRAGMA database_list").fetchone()
+    path = row[2] if row else ""
+    if path:  # not for in-memory databases
+        info[_LOCK_FD] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+
+
+def _join_queue(info: dict) -> None:
+    """Wait (at most the busy timeout) for the writers' file lock."""
+    fd = info.get(_LOCK_FD)
+    if fd is None or info.get(_LOCK_HELD):
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            info[_LOCK_HELD] = True
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return  # fall back on SQLite's own busy timeout
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+
+
+def _leave_queue(info: dict) -> None:
+    if info.pop(_LOCK_HELD, False):
+        with contextlib.suppress(OSError):
+            fcntl.flock(info[_LOCK_FD], fcntl.LOCK_UN)
+
+
+def _begin_immediate(dbapi_connection: Any, info: dict) -> None:
+    _join_queue(info)
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except Exception:
+        _leave_queue(info)
+        raise
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -33,17 +117,54 @@ def configure_engine_events(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _open_queue(dbapi_connection, connection_record.info)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         # Reads (page views) stay deferred so they never wait for a writer; every
         # other transaction takes the write lock up front.
-        connection.exec_driver_sql("BEGIN" if _read_only_request() else "BEGIN IMMEDIATE")
+        mode = _begin_mode()
+        info = connection.info
+        info[_UPGRADE] = mode == "upgrade"
+        if mode == "immediate":
+            _begin_immediate(connection.connection.dbapi_connection, info)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        info = connection.info
+        if info.get(_UPGRADE) and statement.lstrip()[:6].upper() in _WRITES:
+            # First write of a reads-then-writes transaction: end the read-only part
+            # and continue holding the write lock.
+            info[_UPGRADE] = False
+            dbapi_connection = connection.connection.dbapi_connection
+            dbapi_connection.execute("COMMIT")
+            _begin_immediate(dbapi_connection, info)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(connection: Any) -> None:
+        connection.info[_UPGRADE] = False
+
+    @event.listens_for(engine.pool, "checkin")
+    def on_checkin(_dbapi_connection: Any, connection_record: Any) -> None:
+        # A connection goes back to the pool right after its COMMIT or ROLLBACK: the
+        # next writer may go (releasing at the "commit" event would be before it).
+        _leave_queue(connection_record.info)
+
+    @event.listens_for(engine.pool, "close")
+    def on_close(_dbapi_connection: Any, connection_record: Any) -> None:
+        _leave_queue(connection_record.info)
+        fd = connection_record.info.pop(_LOCK_FD, None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)

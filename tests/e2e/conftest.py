@@ -66,10 +66,6 @@ class Site:
     voucher_ids: dict[str, int] = field(default_factory=dict)
     serials: dict[str, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
-    app: object = None
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +114,7 @@ def site(e2e_database_url, tmp_path_factory) -> Iterator[Site]:
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
-    yield Site(base_url=base_url, app=app, **data)
+    yield Site(base_url=base_url, **data)
     server.shutdown()
     thread.join(timeout=10)
     with app.app_context():

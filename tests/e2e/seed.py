@@ -43,12 +43,14 @@ def _one(session: Session, model: Any, **where: Any) -> Any:
     return session.scalars(sa.select(model).filter_by(**where)).one()
 
 
-def _program(session: Session, parish: Parish, admin: User, treasurer: User, spec: ProgramInput,
-             fund: int) -> Program:
+def _program(
+    session: Session, parish: Parish, admin: User, treasurer: User, spec: ProgramInput, fund: int
+) -> Program:
     program = create_program(session, parish.id, spec, admin)
     received = local_today(parish.timezone) - timedelta(days=3)
-    record_fund(session, parish, FundInput(program.id, fund, received, "Aporte parroquial"),
-                treasurer)
+    record_fund(
+        session, parish, FundInput(program.id, fund, received, "Aporte parroquial"), treasurer
+    )
     return program
 
 
@@ -64,23 +66,45 @@ def seed(session: Session) -> dict[str, Any]:
     ).all()
 
     # Journey 1 runs a round of this program; the screenshots preview the other one.
-    winter = _program(session, parish, admin, treasurer,
-                      ProgramInput("Canasta de invierno", "food", 20_000, 45, "once"), 400_000)
-    christmas = _program(session, parish, admin, treasurer,
-                         ProgramInput("Canasta navideña", "food", 25_000, 45, "once"), 400_000)
+    winter = _program(
+        session,
+        parish,
+        admin,
+        treasurer,
+        ProgramInput("Canasta de invierno", "food", 20_000, 45, "once"),
+        400_000,
+    )
+    christmas = _program(
+        session,
+        parish,
+        admin,
+        treasurer,
+        ProgramInput("Canasta navideña", "food", 25_000, 45, "once"),
+        400_000,
+    )
     for family in families[:6]:
         enrol_family(session, winter, family, staff)
         enrol_family(session, christmas, family, staff)
 
     emergency = _program(
-        session, parish, admin, treasurer,
-        ProgramInput("Ayuda de emergencia", "food", 15_000, 30, "monthly", 31), 500_000,
+        session,
+        parish,
+        admin,
+        treasurer,
+        ProgramInput("Ayuda de emergencia", "food", 15_000, 30, "monthly", 31),
+        500_000,
     )
     keys = code_keys()
     codes, voucher_ids, serials = {}, {}, {}
     for n, name in enumerate(VOUCHERS):
-        issued = issue_voucher(session, parish=parish, program=emergency,
-                               family=families[n % len(families)], user=staff, keys=keys)
+        issued = issue_voucher(
+            session,
+            parish=parish,
+            program=emergency,
+            family=families[n % len(families)],
+            user=staff,
+            keys=keys,
+        )
         codes[name] = issued.code
         voucher_ids[name] = issued.voucher.id
         serials[name] = issued.voucher.serial
@@ -88,10 +112,22 @@ def seed(session: Session) -> dict[str, Any]:
     rosita = _one(session, Shop, name="Almacén Rosita")
     pedro = _one(session, Shop, name="Minimarket Don Pedro")
     rosita_keeper = _one(session, User, email=demo.SHOPKEEPER)
-    pedro_keeper = create_user(session, email=PEDRO_KEEPER, password=demo.DEMO_PASSWORD,
-                               role=Role.SHOPKEEPER, name="Pedro Soto", shop_id=pedro.id)
-    receipt, _replayed = redeem(session, Scanner(rosita_keeper, rosita, "127.0.0.1"),
-                                codes["receipt"], 12_000, idempotency_key="e2e-receipt", keys=keys)
+    pedro_keeper = create_user(
+        session,
+        email=PEDRO_KEEPER,
+        password=demo.DEMO_PASSWORD,
+        role=Role.SHOPKEEPER,
+        name="Pedro Soto",
+        shop_id=pedro.id,
+    )
+    receipt, _replayed = redeem(
+        session,
+        Scanner(rosita_keeper, rosita, "127.0.0.1"),
+        codes["receipt"],
+        12_000,
+        idempotency_key="e2e-receipt",
+        keys=keys,
+    )
     at_pedro = Scanner(pedro_keeper, pedro, "127.0.0.1")
     for name, amount in PEDRO_AMOUNTS.items():
         redeem(session, at_pedro, codes[name], amount, idempotency_key=f"e2e-{name}", keys=keys)
@@ -120,4 +156,3 @@ def seed(session: Session) -> dict[str, Any]:
             "family": families[0].id,
         },
     }
-

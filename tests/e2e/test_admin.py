@@ -54,7 +54,14 @@ def test_admin_adds_a_shop_whose_keeper_can_then_log_in(open_page, site):
     expect(phone.get_by_text("Hoy: 0 canjes · $0")).to_be_visible()
 
 
-FORBIDDEN = ["/treasury/", "/treasury/settlements/new", "/users", "/shops/", "/audit/", "/shops/scan"]
+FORBIDDEN = [
+    "/treasury/",
+    "/treasury/settlements/new",
+    "/users",
+    "/shops/",
+    "/audit/",
+    "/shops/scan",
+]
 
 
 def test_volunteer_gets_a_spanish_403_outside_their_pages(open_page, site):

@@ -55,9 +55,12 @@ def test_main_screens(open_page, site, screenshots_dir, size):
 
     staff = open_page(size, as_role="staff")
     tour.look(staff, "staff-families", "Familias")
-    tour.look(staff, "staff-family", "María Nuñez Soto", lambda: staff.goto(
-        f"/families/{site.ids['family']}"
-    ))
+    tour.look(
+        staff,
+        "staff-family",
+        "María Nuñez Soto",
+        lambda: staff.goto(f"/families/{site.ids['family']}"),
+    )
     tour.look(staff, "staff-family-form", "Registrar familia", lambda: staff.goto("/families/new"))
     tour.look(staff, "staff-vouchers", "Vales", lambda: staff.goto("/vouchers/"))
     tour.look(
@@ -98,10 +101,12 @@ def test_main_screens(open_page, site, screenshots_dir, size):
         "Estado de cuenta de Almacén Rosita",
         lambda: treasurer.goto(f"/treasury/shops/{site.ids['rosita']}/statement"),
     )
-    tour.look(treasurer, "treasurer-reports", "Informes", lambda: treasurer.goto("/treasury/reports"))
-    tour.look(treasurer, "treasurer-funds", "Fondos recibidos", lambda: treasurer.goto(
-        "/treasury/funds"
-    ))
+    tour.look(
+        treasurer, "treasurer-reports", "Informes", lambda: treasurer.goto("/treasury/reports")
+    )
+    tour.look(
+        treasurer, "treasurer-funds", "Fondos recibidos", lambda: treasurer.goto("/treasury/funds")
+    )
 
     admin = open_page(size, as_role="admin")
     tour.look(admin, "admin-shops", "Comercios adheridos", lambda: admin.goto("/shops/"))

@@ -125,7 +125,9 @@ def qr_url(pdf: bytes) -> str:
         image = document[0].render(scale=3).to_pil()
     finally:
         document.close()
-    found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    found = [
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -137,7 +139,9 @@ def test_printed_qr_opens_the_voucher_on_the_phone(open_page, site):
     pdf = download(office, office.get_by_role("link", name="Descargar PDF para imprimir").click)
     assert site.serials["qr"] in pdf_text(pdf)
     url = qr_url(pdf)
-    assert re.fullmatch(re.escape(site.base_url) + r"/r/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", url), url
+    assert re.fullmatch(
+        re.escape(site.base_url) + r"/r/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", url
+    ), url
 
     # The shop's phone, already logged in: straight to the voucher screen.
     shop = open_page("phone")

@@ -63,9 +63,7 @@ def test_register_family_issue_voucher_and_round(open_page, site):
     expect(page.get_by_text(f"Vale {serial} emitido.")).to_be_visible()
     expect(page.get_by_text("Vale listo para imprimir")).to_be_visible()
 
-    pdf = download(
-        page, page.get_by_role("link", name="Descargar PDF para imprimir").click
-    )
+    pdf = download(page, page.get_by_role("link", name="Descargar PDF para imprimir").click)
     text = pdf_text(pdf)
     assert serial in text
     assert "$15.000" in text and NAME not in text and RIGHT_RUT not in text

@@ -31,7 +31,9 @@ def test_fund_balances_settlement_and_statement(open_page, site):
     page.get_by_label("De dónde viene").fill("Colecta de invierno")
     page.get_by_label("Referencia (opcional)").fill("DEP-0977")
     page.get_by_role("button", name="Registrar fondo").click()
-    expect(page.get_by_text("Fondo registrado: $250.000 para Canasta de alimentos.")).to_be_visible()
+    expect(
+        page.get_by_text("Fondo registrado: $250.000 para Canasta de alimentos.")
+    ).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="DEP-0977")).to_contain_text("$250.000")
 
     # What each shop is owed; Don Pedro has two unpaid charges ($15.000 + $9.500).

@@ -264,8 +264,9 @@ def test_report_downloads(t, login_as):
     assert totals[1] == "Totales" and totals[3] == totals[4]
     journal = client.get(f"/treasury/reports/journal?{period}")
     assert journal.mimetype == "text/plain" and "Saldos iniciales" in journal.get_data(as_text=True)
+    yesterday = today - timedelta(days=1)
     backwards = client.get(
-        f"/treasury/reports/programs?date_from={today.isoformat()}&date_to={(today - timedelta(days=1)).isoformat()}&format=pdf&sep=%3B"
+        f"/treasury/reports/programs?date_from={today}&date_to={yesterday}&format=pdf&sep=%3B"
     )
     assert backwards.status_code == 422 and "anterior o igual" in page(backwards)
     assert (

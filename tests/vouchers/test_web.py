@@ -6,7 +6,6 @@ import re
 
 import sqlalchemy as sa
 
-from voucher.dates import local_today
 from voucher.ledger.verify import verify_parish
 from voucher.programs.models import Program
 from voucher.vouchers import services
@@ -253,4 +252,3 @@ def test_pages_work_for_a_parish_with_no_vouchers(login_as):
     assert "Aún no se han emitido vales." in text(staff.get("/vouchers/"))
     assert "Todavía no hay rondas." in text(staff.get("/vouchers/rounds"))
     assert "No hay programas activos" in text(staff.get("/vouchers/rounds/new"))
-    assert local_today()  # parish time zone available without a request

@@ -31,6 +31,7 @@ from voucher.i18n import parish_timezone
 from voucher.shops import redemption as redemptions
 from voucher.shops import services
 from voucher.shops.models import Redemption, Shop, ShopParish
+from voucher.sqlite import reads_then_writes
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Voucher
 from voucher.vouchers.rules import effective_status
@@ -181,6 +182,7 @@ def _scanner() -> redemptions.Scanner:
 
 
 @bp.get("/vouchers/by-code/<string:code>")
+@reads_then_writes  # the only write is the scan log
 @spec.validate(
     resp=responses(HTTP_200=VoucherByCode, HTTP_404=Problem, HTTP_410=Problem, HTTP_429=Problem),
     tags=["redemptions"],
@@ -263,6 +265,7 @@ def _voucher_after(voucher: Voucher) -> VoucherAfter:
 
 
 @bp.post("/redemptions")
+@reads_then_writes  # the conditional UPDATE and the unique key re-check what was read
 @spec.validate(
     json=RedemptionIn,
     resp=responses(

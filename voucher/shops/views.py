@@ -38,7 +38,7 @@ from voucher.shops.forms import (
     VoidForm,
 )
 from voucher.shops.models import Redemption, RedemptionStatus, Shop
-from voucher.sqlite import writes_database
+from voucher.sqlite import reads_then_writes
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeTypo, format_code, normalize_code
 from voucher.vouchers.keys import code_keys
@@ -341,8 +341,8 @@ def _voucher_page(
 
 
 @bp.route("/voucher")
+@reads_then_writes  # every lookup is kept in the scan log: its only write
 @role_required(Role.SHOPKEEPER)
-@writes_database  # every lookup is kept in the scan log
 def voucher():
     code = (request.args.get("code") or "").strip()
     if not code:
@@ -371,6 +371,7 @@ def voucher():
 
 
 @bp.route("/redeem", methods=["POST"])
+@reads_then_writes  # the conditional UPDATE and the unique key re-check what was read
 @role_required(Role.SHOPKEEPER)
 def redeem():
     form = RedeemForm()

@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required, shop_id
@@ -256,6 +257,7 @@ def funds():
     page = db.paginate(
         sa.select(Fund)
         .where(Fund.parish_id == parish.id)
+        .options(selectinload(Fund.program))
         .order_by(Fund.received_on.desc(), Fund.id.desc()),
         per_page=PAGE_SIZE,
         error_out=False,
@@ -287,6 +289,7 @@ def settlements():
     page = db.paginate(
         sa.select(Settlement)
         .where(Settlement.parish_id == parish.id, Settlement.status != SettlementStatus.PROPOSED)
+        .options(selectinload(Settlement.shop))
         .order_by(Settlement.id.desc()),
         per_page=PAGE_SIZE,
         error_out=False,

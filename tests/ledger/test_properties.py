@@ -160,6 +160,9 @@ def test_random_money_movements_keep_the_books_true(db, world):
         max_examples=EXAMPLES,
         stateful_step_count=STEPS,
         deadline=None,
+        # The same examples on every run (set LEDGER_PROPERTY_RANDOM=1 to explore new ones).
+        derandomize=not os.environ.get("LEDGER_PROPERTY_RANDOM"),
+        print_blob=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     Ledger.TestCase().runTest()

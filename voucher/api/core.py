@@ -238,6 +238,15 @@ def idempotent(
     return decorate
 
 
+def _plain(result: Any) -> Any:
+    """Pydantic models (alone or with a status) as JSON-ready data, so views need not dump."""
+    if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
+        return (result[0].model_dump(mode="json"), *result[1:])
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return result
+
+
 def _stored(user_id: int, key: str) -> IdempotencyRecord | None:
     return db.session.scalar(
         sa.select(IdempotencyRecord).where(
@@ -262,7 +271,7 @@ def _remember(
     user_id: int, key: str, body_hash: str, result: Any, redact: Callable[[Any], Any] | None = None
 ) -> Any:
     """Keep the response in the same transaction as the work (committed after the view)."""
-    response = current_app.make_response(result)
+    response = current_app.make_response(_plain(result))
     if response.status_code < 400 and response.mimetype == "application/json":
         body = response.get_data(as_text=True)
         if redact is not None:

@@ -14,6 +14,7 @@ scan page < 150 KB transferred.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import http.client
 import json
@@ -218,6 +219,20 @@ class Gunicorn:
         self.process.kill()
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        with contextlib.suppress(OSError):
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def __exit__(self, *exc) -> None:
         self.process.terminate()
         try:
@@ -232,6 +247,7 @@ class Gunicorn:
 @dataclass
 class Run:
     seconds: float = 0.0
+    server_cpu: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     bodies: list[tuple[int, dict]] = field(default_factory=list)
@@ -409,11 +425,15 @@ def main() -> int:
             for code, _hash in seeded.plan
         )
         with Gunicorn("wsgi:app", env) as server:
+            before = server.cpu_seconds()
             redeemed = drive(server.port, seeded.tokens, charges, args.clients)
+            redeemed.server_cpu = server.cpu_seconds() - before
 
         lookups = iter(("/floor", {"h": code_hash}, {}) for _code, code_hash in seeded.plan)
         with Gunicorn("bench_redemption:floor_app()", env) as server:
+            before = server.cpu_seconds()
             floor = drive(server.port, seeded.tokens, lookups, args.clients)
+            floor.server_cpu = server.cpu_seconds() - before
 
         count, pesos, double, ledger_ok, failures = check_books(app)
         page_bytes, worker_bytes, parts = scan_page_weight(app)
@@ -435,6 +455,12 @@ def main() -> int:
         f"{floor.percentile(99):>9.1f}   200 x{floor.statuses.get(200, 0)}"
     )
     print(f"redeem / floor throughput: {rate / (len(floor.latencies) / floor.seconds):.2f}")
+    for name, run in (("redeem", redeemed), ("floor", floor)):
+        print(
+            f"server CPU, {name}: {run.server_cpu / len(run.latencies) * 1000:.1f} ms a request, "
+            f"{run.server_cpu / run.seconds:.2f} of {os.cpu_count()} cores busy "
+            f"(machine load average {os.getloadavg()[0]:.1f})"
+        )
     print(
         f"books: {count} committed redemptions, ${pesos:,}; double spends: {double}; "
         f"ledger verify: {'ok' if ledger_ok else 'FAILED ' + '; '.join(failures)}"

@@ -31,7 +31,8 @@ BUSY_TIMEOUT_MS = 5000
 _LOCK_FD = "vales_writer_lock_fd"
 _LOCK_HELD = "vales_writer_lock_held"
 _UPGRADE = "vales_upgrade_on_write"
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+# A SAVEPOINT counts as a write: ending the read part after it would release it.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
 
 
 def writes_database(view: Any) -> Any:
@@ -62,10 +63,6 @@ def _begin_mode() -> str:
     if request.path.startswith("/api/"):
         return "immediate"  # API calls record token use and scans: always writers
     return "immediate" if getattr(view, "writes_database", False) else "deferred"
-
-
-def _read_only_request() -> bool:
-    return _begin_mode() == "deferred"
 
 
 # --- the writers' queue ---------------------------------------------------------------

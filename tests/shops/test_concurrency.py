@@ -136,3 +136,48 @@ def test_ten_parallel_retries_of_a_full_charge_move_money_once(server, api, issu
     assert len({body["id"] for _, body in answers}) == 1
     assert len(committed(db, issued.voucher.id)) == 1
     books_ok(db, world)
+
+
+def test_spent_between_the_check_and_the_charge(api, issue, db, world, monkeypatch):
+    """Another till empties the voucher after this request looked at it and before it
+    charges: the charge is refused with the fresh reason and nothing moves twice. (On
+    SQLite this also shows the look holds no lock: the other till could write.)"""
+    from sqlalchemy.orm import Session
+
+    from voucher.shops import redemption
+    from voucher.vouchers.keys import code_keys
+
+    issued = issue(15000)
+    keeper = world.users[("a", "shopkeeper")]
+    real_check = redemption.refusal_for
+    raced = []
+
+    def check_then_race(*args, **kwargs):
+        answer = real_check(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            with Session(db.engine) as other:
+                till = redemption.Scanner(
+                    other.get(type(keeper), keeper.id),
+                    other.get(type(world.shops["a"]), world.shops["a"].id),
+                    "10.9.9.9",
+                )
+                redemption.redeem(
+                    other, till, issued.code, 15000, idempotency_key="other-till", keys=code_keys()
+                )
+                other.commit()
+        return answer
+
+    client = api("shopkeeper")
+    client.get("/api/v1/me")  # the token's use is stamped now, not during the charge
+    monkeypatch.setattr(redemption, "refusal_for", check_then_race)
+    response = client.post(
+        "/api/v1/redemptions",
+        json={"code": issued.code, "amount": 5000},
+        headers={"Idempotency-Key": "this-till"},
+    )
+    assert raced
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["reason"] == "already_used"
+    assert [r.amount for r in committed(db, issued.voucher.id)] == [15000]
+    books_ok(db, world)

@@ -123,10 +123,14 @@ def field_errors(error: Any) -> list[tuple[str, str]]:
             message = str(_l("Demasiado largo (máximo %(n)s).", n=ctx.get("max_length", "?")))
         elif kind in ("string_too_short", "too_short"):
             message = str(_l("Demasiado corto (mínimo %(n)s).", n=ctx.get("min_length", "?")))
-        elif kind in ("greater_than", "greater_than_equal"):
-            message = str(_l("Debe ser mayor que %(n)s.", n=ctx.get("gt", ctx.get("ge", "?"))))
-        elif kind in ("less_than", "less_than_equal"):
-            message = str(_l("Debe ser a lo más %(n)s.", n=ctx.get("le", ctx.get("lt", "?"))))
+        elif kind == "greater_than":
+            message = str(_l("Debe ser mayor que %(n)s.", n=ctx.get("gt", "?")))
+        elif kind == "greater_than_equal":
+            message = str(_l("Debe ser al menos %(n)s.", n=ctx.get("ge", "?")))
+        elif kind == "less_than":
+            message = str(_l("Debe ser menor que %(n)s.", n=ctx.get("lt", "?")))
+        elif kind == "less_than_equal":
+            message = str(_l("Debe ser a lo más %(n)s.", n=ctx.get("le", "?")))
         elif kind in ("literal_error", "enum"):
             message = str(_l("Valor no permitido: use %(options)s.", options=ctx.get("expected", "")))
         else:

@@ -295,14 +295,12 @@ def create_redemption(json: RedemptionIn):
         keys=code_keys(),
         limits=_limits(),
     )
-    out = RedemptionOut(
+    return RedemptionOut(
         id=done.id,
         amount=done.amount,
         created_at=done.created_at,
         voucher=_voucher_after(done.voucher),
-    )
-    # Plain JSON, so the Idempotency-Key record can keep it for replays.
-    return out.model_dump(mode="json"), 201
+    ), 201
 
 
 @bp.post("/redemptions/<int:redemption_id>/void")
@@ -322,7 +320,7 @@ def void_redemption(redemption_id, json: VoidIn):
     redemptions.void_redemption(
         db.session, done, user=user, reason=json.reason.strip(), limits=_limits()
     )
-    return VoidOut(id=done.id, status="voided").model_dump(mode="json")
+    return VoidOut(id=done.id, status="voided")
 
 
 @bp.get("/redemptions")

@@ -69,7 +69,7 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOUSEHOLD:
             errors.append((field, _l("Escriba un número entre 0 y %(max)s.", max=MAX_HOUSEHOLD)))
     if isinstance(data.household_adults, int) and data.household_adults == 0 and not errors:
-        errors.append(("household_adults", _l("El hogar tiene al menos un adulto.")))
+        errors.append(("household_adults", _l("El hogar debe tener al menos un adulto.")))
     for field, limit in (("address", 200), ("sector", 80), ("phone", 30), ("notes", 2000)):
         if len(getattr(data, field) or "") > limit:
             errors.append((field, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit)))

@@ -117,5 +117,5 @@ def enrol(program_id: int):
                 flash(error.detail, "error")
             else:
                 db.session.commit()
-                flash(_("%(name)s quedó inscrita.", name=family.head_name), "success")
+                flash(_("La familia de %(name)s quedó inscrita.", name=family.head_name), "success")
     return redirect(url_for(".detail", program_id=program.id))

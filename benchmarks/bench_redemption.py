@@ -8,7 +8,9 @@ Run from the repository root:  .venv/bin/python benchmarks/bench_redemption.py
 PostgreSQL:  .venv/bin/python benchmarks/bench_redemption.py --database-url postgresql://postgres@127.0.0.1:5432/test
 (a temporary database is created next to the one named, and dropped afterwards).
 Targets (SQLite, 8 clients): >= 150 redemptions/s, p99 < 100 ms, zero double spends,
-scan page < 150 KB transferred.
+scan page < 150 KB transferred. "server CPU" is what gunicorn's processes spent per
+request and how many cores they kept busy: below the machine's count with a high load
+average means other work on the machine took the rest.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from voucher.ledger import chart, flows
 from voucher.ledger.models import EntryKind
 from voucher.ledger.posting import EntryDraft, Leg, post_entries
+from voucher.money import MAX_AMOUNT
 from voucher.parishes.services import create_parish
 from voucher.programs.services import ProgramInput, create_program
 from voucher.shops.models import Redemption
@@ -61,7 +62,11 @@ def build(session, postings: int, shops: int = 200, on_progress=print) -> Built:
         shop_rows.append(shop)
     session.execute(sa.text("SELECT 1"))
     family_id = _family(session, parish.id)
-    record_fund(session, parish, FundInput(program.id, vouchers * VALUE, START, "Benchmark"), None)
+    remaining = vouchers * VALUE
+    while remaining:  # one receipt is at most MAX_AMOUNT pesos
+        part = min(remaining, MAX_AMOUNT)
+        record_fund(session, parish, FundInput(program.id, part, START, "Benchmark"), None)
+        remaining -= part
     flows.reserve_fund(session, program.id, vouchers * VALUE)
     session.commit()
 

@@ -124,6 +124,9 @@ def register_handlers(app: Flask) -> None:
             response = problem(status, reason, _generic_detail(status))
         else:
             response = app.make_response(_page(status))
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 §15.5.6
         if status == 429 and error.response is not None:
             retry = error.response.headers.get("Retry-After")
             if retry:

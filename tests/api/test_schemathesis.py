@@ -79,7 +79,7 @@ def _pick(options: list, *material: object):
 )
 @schema.parametrize()
 def test_api_conforms_to_its_document(case, app, seed):
-    roles = _roles(app, case.path, case.method)
+    roles = _roles(app, case.operation.path, case.operation.method)
     assert roles, f"{case.method} {case.path} has no role_required"
     role = _pick(roles, case.path_parameters, case.query, case.body)
     fuzzing = case.meta is not None and case.meta.phase.name.value == "fuzzing"

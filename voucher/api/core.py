@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import flask_babel
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from spectree import Response as SpecResponse
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import UnsupportedMediaType
 
 from voucher.api.models import IdempotencyRecord
 from voucher.auth.access import Unauthenticated
@@ -30,6 +32,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_ID = 2**63 - 1  # ids beyond this cannot be in the database (SQLite refuses them)
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
@@ -74,6 +78,21 @@ class FieldError(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://vales.example/problems/validation",
+                    "title": "Datos no válidos",
+                    "status": 422,
+                    "detail": "Revise los datos marcados.",
+                    "reason": "validation",
+                    "errors": [{"field": "amount", "message": "Debe ser un número entero."}],
+                }
+            ]
+        }
+    )
 
     type: str = Field(examples=["https://vales.example/problems/unknown_code"])
     title: str
@@ -141,6 +160,8 @@ def field_errors(error: Any) -> list[tuple[str, str]]:
 
 @bp.before_request
 def authenticate() -> None:
+    for name in ("idempotency", "idempotency_restore"):
+        g.pop(name, None)  # never carried over from an earlier request
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")
@@ -151,11 +172,30 @@ def authenticate() -> None:
     if user is None:
         raise Unauthenticated()
     g.api_user = user
+    # The language may be the user's own choice, known only now.
+    flask_babel.refresh()
     # Roles are declared once, by role_required on the view; checking them here, before
     # the body is validated, keeps other roles from probing an endpoint's inputs.
     allowed = getattr(current_app.view_functions.get(request.endpoint or ""), "allowed_roles", None)
     if allowed is not None and user.role not in allowed:
         raise Forbidden()
+    check_body()
+
+
+def check_body() -> None:
+    """A body must be JSON (415 otherwise) and well-formed (422 on `body`): spectree
+    would read anything else as an empty object, or hand the view no body at all."""
+    if request.method not in BODY_METHODS:
+        return
+    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    if not data.strip():
+        return  # validated as {}: the fields it lacks are named
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    try:
+        json.loads(data)
+    except ValueError:
+        raise ValidationFailed([("body", _MESSAGES["model_type"])]) from None
 
 
 # --- pagination -----------------------------------------------------------------------
@@ -237,6 +277,7 @@ def idempotent(
             return _remember(user.id, key, body_hash, response, redact)
 
         wrapper.idempotent = True  # type: ignore[attr-defined]
+        wrapper.idempotency_required = required  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from voucher.api.core import Page, PageQuery, Problem, Strict, bp, paginate, responses, spec
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
@@ -27,6 +27,24 @@ MIXED_HOUSEHOLD = _l("Envíe household_size, o bien household_adults y household
 
 
 class FamilyIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "head_name": "María Soto Pérez",
+                    "document_type": "rut",
+                    "document_number": "12.345.678-5",
+                    "household_adults": 2,
+                    "household_children": 3,
+                    "address": "Pasaje Los Aromos 1234",
+                    "sector": "Villa Esperanza",
+                    "phone": "+56 9 1234 5678",
+                    "consent": True,
+                }
+            ]
+        }
+    )
+
     head_name: StrictStr = Field(max_length=120)
     document_type: Literal["rut", "passport", "other"]
     document_number: StrictStr = Field(
@@ -165,6 +183,21 @@ def get_family(family_id: int):
 
 
 class ProgramIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Canasta familiar",
+                    "category": "food",
+                    "voucher_amount": 20000,
+                    "validity_days": 30,
+                    "cycle": "monthly",
+                    "per_cycle_limit": 1,
+                }
+            ]
+        }
+    )
+
     name: StrictStr = Field(max_length=120)
     category: Literal["food", "hygiene"]
     voucher_amount: StrictInt = Field(description="Integer pesos.")
@@ -238,11 +271,13 @@ def get_program(program_id: int):
 # --- enrolments ----------------------------------------------------------------------------
 
 
-class EnrolmentIn(Strict):
+class ProgramEnrolmentIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1}]})
+
     family_id: StrictInt
 
 
-class EnrolmentOut(BaseModel):
+class ProgramEnrolmentOut(BaseModel):
     id: int
     program_id: int
     family_id: int
@@ -251,21 +286,21 @@ class EnrolmentOut(BaseModel):
 
 @bp.post("/programs/<int:program_id>/enrolments")
 @spec.validate(
-    json=EnrolmentIn,
-    resp=responses(HTTP_201=EnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    json=ProgramEnrolmentIn,
+    resp=responses(HTTP_201=ProgramEnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
     tags=["programs"],
 )
 @role_required(*FAMILY_ROLES)
-def enrol_family(program_id, json: EnrolmentIn):
+def enrol_family(program_id, json: ProgramEnrolmentIn):
     # program_id carries no annotation: once a view has annotations besides the request
     # models, spectree evaluates these (string) annotations in the globals of the
-    # outermost wrapper, role_required's module, where EnrolmentIn is not defined.
+    # outermost wrapper, role_required's module, where ProgramEnrolmentIn is not defined.
     """Enrol a household in a program. A program or family of another parish is a 404;
     a family already enrolled is a 409 `already_enrolled`, a deactivated one a 409."""
     program = get_scoped(Program, program_id)
     family = get_scoped(Family, json.family_id)
     enrolment: Enrolment = programs.enrol_family(db.session, program, family, require_actor())
-    return EnrolmentOut(
+    return ProgramEnrolmentOut(
         id=enrolment.id,
         program_id=enrolment.program_id,
         family_id=enrolment.family_id,

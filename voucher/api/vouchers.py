@@ -13,9 +13,10 @@ from datetime import date
 from typing import Any, Literal
 
 from flask import Response, current_app
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
+    MAX_ID,
     Page,
     PageQuery,
     Problem,
@@ -72,6 +73,8 @@ class VoucherList(Page):
 
 
 class VoucherIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1, "program_id": 1}]})
+
     family_id: StrictInt
     program_id: StrictInt
     amount: StrictInt | None = Field(
@@ -81,16 +84,20 @@ class VoucherIn(Strict):
 
 class VoucherQuery(PageQuery):
     status: Literal["active", "redeemed", "expired", "cancelled"] | None = None
-    program_id: int | None = Field(None, ge=1)
-    family_id: int | None = Field(None, ge=1)
+    program_id: int | None = Field(None, ge=1, le=MAX_ID)
+    family_id: int | None = Field(None, ge=1, le=MAX_ID)
     serial: str = Field("", max_length=queries.SERIAL_SEARCH_MAX, description="Part of it.")
 
 
-class ReasonIn(Strict):
+class VoucherReasonIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "La familia lo perdió"}]})
+
     reason: StrictStr = Field(max_length=services.REASON_MAX)
 
 
 class PrintIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [1, 2, 3]}]})
+
     ids: list[StrictInt] = Field(
         max_length=services.MAX_PRINT, description="Voucher ids, printed in this order."
     )
@@ -244,13 +251,13 @@ def get_voucher(voucher_id: int):
 
 @bp.post("/vouchers/<int:voucher_id>/cancel")
 @spec.validate(
-    json=ReasonIn,
+    json=VoucherReasonIn,
     resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem, HTTP_409=Problem),
     tags=["vouchers"],
 )
 @idempotent()
 @role_required(*WRITERS)
-def cancel_voucher(voucher_id, json: ReasonIn):
+def cancel_voucher(voucher_id, json: VoucherReasonIn):
     """Cancel a live voucher; its remaining value returns to the program fund. 409
     `not_active` when it is used up, expired or already cancelled."""
     voucher = get_scoped(Voucher, voucher_id)
@@ -262,13 +269,13 @@ def cancel_voucher(voucher_id, json: ReasonIn):
 
 @bp.post("/vouchers/<int:voucher_id>/replace")
 @spec.validate(
-    json=ReasonIn,
+    json=VoucherReasonIn,
     resp=responses(HTTP_200=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
     tags=["vouchers"],
 )
 @idempotent(redact=_without_code, restore=_code_again)
 @role_required(*WRITERS)
-def replace_voucher(voucher_id, json: ReasonIn):
+def replace_voucher(voucher_id, json: VoucherReasonIn):
     """A lost voucher gets a new code (same value and dates); the old code answers
     "replaced" from then on. 409 `not_active` when it is no longer live."""
     voucher = get_scoped(Voucher, voucher_id)

@@ -64,3 +64,32 @@ def test_fund_issue_redeem_void_settle(db, world):
         cancel_voucher(s, issued.voucher, reason="x", user=staff)
     s.rollback()
     assert_books(db, parish)
+
+
+def test_void_after_expiry_returns_the_value_to_the_fund(db, world):
+    """A voided charge on a voucher that expired meanwhile goes back to the program fund,
+    not to the dead voucher; the voucher then has two closing entries and the books hold."""
+    from datetime import timedelta
+
+    s = db.session
+    parish = world.parishes["a"]
+    staff, treasurer = world.users[("a", "staff")], world.users[("a", "treasurer")]
+    program = create_program(s, parish.id, ProgramInput("Kit", "food", 8000, 10, "monthly", 1), staff)
+    family = create_family(s, parish.id, FamilyInput("Ana Díaz", "rut", "11.111.111-1", consent=True), staff)
+    record_fund(s, parish, FundInput(program.id, 8000, date(2026, 11, 1), "Colecta"), treasurer)
+    issued = issue_voucher(s, parish=parish, program=program, family=family, user=staff, keys=code_keys())
+    s.commit()
+    scanner = Scanner(world.users[("a", "shopkeeper")], world.shops["a"], "127.0.0.1")
+    charge, _ = redeem(s, scanner, issued.code, 5000, idempotency_key="e1", keys=code_keys())
+    s.commit()
+    from voucher.vouchers.services import expire_overdue
+
+    assert expire_overdue(s, today=local_today() + timedelta(days=30)) == 1
+    s.commit()
+    assert program.fund_available == 3000
+    void_redemption(s, charge, user=treasurer)
+    s.commit()
+    voucher = issued.voucher
+    assert (voucher.status.value, voucher.remaining, voucher.closed_amount) == ("expired", 0, 8000)
+    assert program.fund_available == 8000
+    assert_books(db, parish)

@@ -105,14 +105,23 @@ def hash_values(
     kind: str,
     effective_date: date,
     memo: str,
-    *links: object,
+    voucher_id: object = None,
+    redemption_id: object = None,
+    fund_id: object = None,
+    settlement_id: object = None,
+    reverses_id: object = None,
+    idempotency_key: object = None,
+    *,
     legs_text: str,
 ) -> str:
-    """The chained hash from plain values (shared by posting and ``ledger verify``)."""
-    parts = [prev_hash, str(parish_id), str(seq), str(kind), effective_date.isoformat(), memo or ""]
-    parts.extend("" if value is None else str(value) for value in links)
-    parts.append(legs_text)
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    """The chained hash from plain values (shared by posting and ``ledger verify``).
+    Absent links hash as empty text (ids are never 0 and keys never empty)."""
+    text = (
+        f"{prev_hash}|{parish_id}|{seq}|{kind}|{effective_date.isoformat()}|{memo or ''}|"
+        f"{voucher_id or ''}|{redemption_id or ''}|{fund_id or ''}|{settlement_id or ''}|"
+        f"{reverses_id or ''}|{idempotency_key or ''}|{legs_text}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def post_entry(session: Session, draft: EntryDraft) -> int:

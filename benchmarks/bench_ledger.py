@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ledger_data import build  # noqa: E402
-from support import Timer, best_of, make_app, temporary_database  # noqa: E402
+from ledger_data import build
+from support import Timer, best_of, make_app, temporary_database
 
 
 def main() -> None:
@@ -39,8 +39,10 @@ def run(app, postings: int, engine: str) -> None:
     print(f"Building a parish with {postings:,} postings on {engine} …")
     built = build(session, postings)
     rate = built.posted_entries / built.posting_seconds
-    print(f"posting: {built.posted_entries:,} entries in {built.posting_seconds:.1f} s "
-          f"= {rate:,.0f} entries/s (batches of 5,000 per transaction; target ≥ 2,000/s)")
+    print(
+        f"posting: {built.posted_entries:,} entries in {built.posting_seconds:.1f} s "
+        f"= {rate:,.0f} entries/s (batches of 5,000 per transaction; target ≥ 2,000/s)"
+    )
 
     from voucher.ledger import reports
 
@@ -54,7 +56,9 @@ def run(app, postings: int, engine: str) -> None:
     session.rollback()
     with Timer() as t:
         report = verify_parish(session, built.parish)
-    print(f"ledger verify: {t.seconds:.1f} s, {'OK' if report.ok else report.failures} (target < 30 s)")
+    print(
+        f"ledger verify: {t.seconds:.1f} s, {'OK' if report.ok else report.failures} (target < 30 s)"
+    )
 
 
 if __name__ == "__main__":

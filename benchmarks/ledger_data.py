@@ -80,44 +80,78 @@ def build(session, postings: int, shops: int = 200, on_progress=print) -> Built:
     for first in range(0, vouchers, BATCH):
         ids = range(first, min(vouchers, first + BATCH))
         days = [START + timedelta(days=(i * DAYS) // vouchers) for i in ids]
-        voucher_ids = session.execute(
-            sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True),
-            [
-                {
-                    "parish_id": parish.id, "program_id": program.id, "family_id": family_id,
-                    "serial": f"BN-2026-{i:07d}", "code_hash": f"{i:064x}", "code_encrypted": "-",
-                    "category": "food", "amount": VALUE, "remaining": 0, "closed_amount": 0,
-                    "cycle_key": f"b{i}", "issued_on": day, "expires_on": day + timedelta(days=365),
-                    "status": "redeemed", "status_reason": "", "print_count": 0,
-                    "created_at": datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
-                }
-                for i, day in zip(ids, days, strict=True)
-            ],
-        ).scalars().all()
+        voucher_ids = (
+            session.execute(
+                sa.insert(Voucher).returning(Voucher.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "parish_id": parish.id,
+                        "program_id": program.id,
+                        "family_id": family_id,
+                        "serial": f"BN-2026-{i:07d}",
+                        "code_hash": f"{i:064x}",
+                        "code_encrypted": "-",
+                        "category": "food",
+                        "amount": VALUE,
+                        "remaining": 0,
+                        "closed_amount": 0,
+                        "cycle_key": f"b{i}",
+                        "issued_on": day,
+                        "expires_on": day + timedelta(days=365),
+                        "status": "redeemed",
+                        "status_reason": "",
+                        "print_count": 0,
+                        "created_at": datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+                    }
+                    for i, day in zip(ids, days, strict=True)
+                ],
+            )
+            .scalars()
+            .all()
+        )
         redemption_rows = []
         for voucher_id, day in zip(voucher_ids, days, strict=True):
             for half in range(2):
                 n = next(counter)
-                redemption_rows.append({
-                    "parish_id": parish.id, "voucher_id": voucher_id, "shop_id": shop_ids[n % shops],
-                    "amount": VALUE // 2, "idempotency_key": f"bench-{n}", "request_hash": "-",
-                    "status": "committed",
-                    "created_at": datetime(day.year, day.month, day.day, 13 + half, tzinfo=UTC),
-                })
-        redemption_ids = session.execute(
-            sa.insert(Redemption).returning(Redemption.id, sort_by_parameter_order=True),
-            redemption_rows,
-        ).scalars().all()
+                redemption_rows.append(
+                    {
+                        "parish_id": parish.id,
+                        "voucher_id": voucher_id,
+                        "shop_id": shop_ids[n % shops],
+                        "amount": VALUE // 2,
+                        "idempotency_key": f"bench-{n}",
+                        "request_hash": "-",
+                        "status": "committed",
+                        "created_at": datetime(day.year, day.month, day.day, 13 + half, tzinfo=UTC),
+                    }
+                )
+        redemption_ids = (
+            session.execute(
+                sa.insert(Redemption).returning(Redemption.id, sort_by_parameter_order=True),
+                redemption_rows,
+            )
+            .scalars()
+            .all()
+        )
         drafts = [
-            EntryDraft(parish.id, EntryKind.VOUCHER_ISSUED, [Leg(fund, outstanding, VALUE)],
-                       effective_date=day, voucher_id=vid)
+            EntryDraft(
+                parish.id,
+                EntryKind.VOUCHER_ISSUED,
+                [Leg(fund, outstanding, VALUE)],
+                effective_date=day,
+                voucher_id=vid,
+            )
             for vid, day in zip(voucher_ids, days, strict=True)
         ]
         drafts += [
-            EntryDraft(parish.id, EntryKind.REDEMPTION,
-                       [Leg(outstanding, payables[shop_ids.index(row["shop_id"])], row["amount"])],
-                       effective_date=row["created_at"].date(), redemption_id=rid,
-                       voucher_id=row["voucher_id"])
+            EntryDraft(
+                parish.id,
+                EntryKind.REDEMPTION,
+                [Leg(outstanding, payables[shop_ids.index(row["shop_id"])], row["amount"])],
+                effective_date=row["created_at"].date(),
+                redemption_id=rid,
+                voucher_id=row["voucher_id"],
+            )
             for rid, row in zip(redemption_ids, redemption_rows, strict=True)
         ]
         started = time.perf_counter()
@@ -134,8 +168,14 @@ def _family(session, parish_id: int) -> int:
     from voucher.db import utcnow
     from voucher.families.models import Family
 
-    family = Family(parish_id=parish_id, head_name="Familia Benchmark", search_name="familia benchmark",
-                    document_type="other", document_number="BENCH0001", consent_at=utcnow())
+    family = Family(
+        parish_id=parish_id,
+        head_name="Familia Benchmark",
+        search_name="familia benchmark",
+        document_type="other",
+        document_number="BENCH0001",
+        consent_at=utcnow(),
+    )
     session.add(family)
     session.flush()
     return family.id

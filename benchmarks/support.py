@@ -45,8 +45,13 @@ def make_app(database_url: str, **extra):
     from voucher import create_app
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-" + "x" * 40,
-         "VOUCHER_KEY": BENCH_KEY, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", **extra}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "VOUCHER_KEY": BENCH_KEY,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            **extra,
+        }
     )
     with app.app_context():
         upgrade()

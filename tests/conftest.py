@@ -142,9 +142,7 @@ def login_as(app, world):
     def _login(role: str, parish: str = "a"):
         user = world.users[(parish, role)]
         c = app.test_client()
-        response = c.post(
-            "/login", data={"email": user.email, "password": factories.PASSWORD}
-        )
+        response = c.post("/login", data={"email": user.email, "password": factories.PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return c
 
@@ -175,5 +173,3 @@ def extract_csrf(html: str) -> str:
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL' if PG_URL else 'SQLite'}"
-
-

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 
 def test_me_with_token(api, world):
     response = api("staff").get("/api/v1/me")

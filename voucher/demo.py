@@ -25,7 +25,7 @@ from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Voucher
 from voucher.vouchers.services import issue_round
 
-DEMO_PASSWORD = "vales-demo-2026"  # demo data only: the demo refuses to run in production
+DEMO_PASSWORD = "vales-demo-2026"  # noqa: S105  # demo data only: the demo refuses to run in production
 LOGINS = [
     ("admin@demo.vales.cl", Role.ADMIN, "Ana Admin"),
     ("staff@demo.vales.cl", Role.STAFF, "Sonia Voluntaria"),
@@ -45,7 +45,7 @@ FAMILIES = [
 
 
 def _print_logins() -> None:
-    click.echo("Demo logins (password: %s)" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD})")
     for email, role, _name in LOGINS:
         click.echo(f"  {role.value:<11} {email}")
     click.echo(f"  {'shopkeeper':<11} {SHOPKEEPER}")
@@ -71,36 +71,90 @@ def demo_command(if_empty: bool) -> None:
 
 def seed(session) -> None:
     parish = create_parish(session, slug="jesus-maestro", name="Parroquia Jesús Maestro")
-    users = {role: create_user(session, email=email, password=DEMO_PASSWORD, role=role, name=name,
-                               parish=parish) for email, role, name in LOGINS}
+    users = {
+        role: create_user(
+            session, email=email, password=DEMO_PASSWORD, role=role, name=name, parish=parish
+        )
+        for email, role, name in LOGINS
+    }
     staff, treasurer = users[Role.STAFF], users[Role.TREASURER]
-    food = create_program(session, parish.id, ProgramInput(
-        "Canasta de alimentos", "food", 15000, 45, "monthly", 1), users[Role.ADMIN])
-    hygiene = create_program(session, parish.id, ProgramInput(
-        "Kit de higiene", "hygiene", 8000, 60, "monthly", 1), users[Role.ADMIN])
+    food = create_program(
+        session,
+        parish.id,
+        ProgramInput("Canasta de alimentos", "food", 15000, 45, "monthly", 1),
+        users[Role.ADMIN],
+    )
+    hygiene = create_program(
+        session,
+        parish.id,
+        ProgramInput("Kit de higiene", "hygiene", 8000, 60, "monthly", 1),
+        users[Role.ADMIN],
+    )
     today = local_today(parish.timezone)
-    record_fund(session, parish, FundInput(food.id, 1_500_000, today - timedelta(days=20),
-                                           "Colecta de Cuaresma", "DEP-0412"), treasurer)
-    record_fund(session, parish, FundInput(hygiene.id, 400_000, today - timedelta(days=20),
-                                           "Aporte parroquial"), treasurer)
+    record_fund(
+        session,
+        parish,
+        FundInput(
+            food.id, 1_500_000, today - timedelta(days=20), "Colecta de Cuaresma", "DEP-0412"
+        ),
+        treasurer,
+    )
+    record_fund(
+        session,
+        parish,
+        FundInput(hygiene.id, 400_000, today - timedelta(days=20), "Aporte parroquial"),
+        treasurer,
+    )
     families = []
     for name, rut, adults, children, sector in FAMILIES:
-        family = create_family(session, parish.id, FamilyInput(
-            name, "rut", rut, adults, children, "Pasaje Los Aromos 123", sector, "+56 9 1234 5678",
-            consent=True), staff)
+        family = create_family(
+            session,
+            parish.id,
+            FamilyInput(
+                name,
+                "rut",
+                rut,
+                adults,
+                children,
+                "Pasaje Los Aromos 123",
+                sector,
+                "+56 9 1234 5678",
+                consent=True,
+            ),
+            staff,
+        )
         families.append(family)
         enrol_family(session, food, family, staff)
     for family in families[:5]:
         enrol_family(session, hygiene, family, staff)
-    rosita = create_shop(session, ShopInput("Almacén Rosita", "76.086.428-5", ["food", "hygiene"],
-                                            "Rosa Pérez", "Av. La Florida 9120", "+56 2 2281 0000",
-                                            "Cuenta RUT 12345678"))
+    rosita = create_shop(
+        session,
+        ShopInput(
+            "Almacén Rosita",
+            "76.086.428-5",
+            ["food", "hygiene"],
+            "Rosa Pérez",
+            "Av. La Florida 9120",
+            "+56 2 2281 0000",
+            "Cuenta RUT 12345678",
+        ),
+    )
     enrol_shop(session, rosita, parish.id)
-    pedro = create_shop(session, ShopInput("Minimarket Don Pedro", "77.777.777-7", ["food"],
-                                           "Pedro Soto", "Walker Martínez 2450"))
+    pedro = create_shop(
+        session,
+        ShopInput(
+            "Minimarket Don Pedro", "77.777.777-7", ["food"], "Pedro Soto", "Walker Martínez 2450"
+        ),
+    )
     enrol_shop(session, pedro, parish.id)
-    shopkeeper = create_user(session, email=SHOPKEEPER, password=DEMO_PASSWORD,
-                             role=Role.SHOPKEEPER, name="Rosa Pérez", shop_id=rosita.id)
+    shopkeeper = create_user(
+        session,
+        email=SHOPKEEPER,
+        password=DEMO_PASSWORD,
+        role=Role.SHOPKEEPER,
+        name="Rosa Pérez",
+        shop_id=rosita.id,
+    )
     keys = code_keys()
     food_round = issue_round(session, parish=parish, program=food, user=staff, keys=keys)
     issue_round(session, parish=parish, program=hygiene, user=staff, keys=keys)
@@ -109,9 +163,19 @@ def seed(session) -> None:
     for n, voucher_id in enumerate(food_round.voucher_ids[:5]):
         voucher = session.get(Voucher, voucher_id)
         code = keys.decrypt(voucher.code_encrypted)
-        redeem(session, scanner, code, 15000 if n % 2 else 12000, idempotency_key=f"demo-{n}",
-               keys=keys)
+        redeem(
+            session,
+            scanner,
+            code,
+            15000 if n % 2 else 12000,
+            idempotency_key=f"demo-{n}",
+            keys=keys,
+        )
         if n == 1:  # the first two are already paid; the rest are owed
-            settle(session, parish, SettlementInput(rosita.id, today, "transfer", "TRF-DEMO-1"),
-                   treasurer)
+            settle(
+                session,
+                parish,
+                SettlementInput(rosita.id, today, "transfer", "TRF-DEMO-1"),
+                treasurer,
+            )
     current_app.logger.info("demo seeded")

@@ -69,7 +69,9 @@ def seed(db, world) -> Seed:
         s, parish, FundInput(food.id, 5_000_000, today - timedelta(days=3), "Colecta"), treasurer
     )
     record_fund(
-        s, parish, FundInput(hygiene.id, 1_000_000, today - timedelta(days=3), "Obispado"),
+        s,
+        parish,
+        FundInput(hygiene.id, 1_000_000, today - timedelta(days=3), "Obispado"),
         treasurer,
     )
     families = [_family(s, parish, staff, [food, hygiene]) for _ in range(4)]
@@ -110,8 +112,12 @@ def seed(db, world) -> Seed:
         ids={
             "program_id": [food.id, hygiene.id],
             "family_id": [f.id for f in families],
-            "voucher_id": [active.voucher.id, spent.voucher.id, cancelled.voucher.id,
-                           *round_.voucher_ids],
+            "voucher_id": [
+                active.voucher.id,
+                spent.voucher.id,
+                cancelled.voucher.id,
+                *round_.voucher_ids,
+            ],
             "round_id": [round_.round.id],
             "redemption_id": [open_.id, paid.id, voided.id],
             "settlement_id": [settlement.id],

@@ -12,7 +12,12 @@ import pytest
 from voucher.auth.models import Role
 
 PUBLIC = {
-    "static", "auth.login", "auth.root", "api.openapi", "api.docs", "public.redeem",
+    "static",
+    "auth.login",
+    "auth.root",
+    "api.openapi",
+    "api.docs",
+    "public.redeem",
     "public.status",
 }
 ROLES = [r.value for r in Role]
@@ -37,44 +42,73 @@ def test_every_route_is_public_on_purpose_or_role_guarded(app):
 @pytest.fixture
 def objects(db, world):
     """One object of each kind in parish "a", to aim other parishes' users at."""
+    from voucher.dates import local_today
     from voucher.families.services import FamilyInput, create_family
     from voucher.programs.services import ProgramInput, create_program, enrol_family
     from voucher.shops.redemption import Scanner, redeem
     from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
     from voucher.vouchers.keys import code_keys
     from voucher.vouchers.services import issue_round
-    from voucher.dates import local_today
 
     s = db.session
     parish = world.parishes["a"]
     staff, treasurer = world.users[("a", "staff")], world.users[("a", "treasurer")]
-    program = create_program(s, parish.id, ProgramInput("Canasta", "food", 5000, 30, "monthly", 1), staff)
-    family = create_family(s, parish.id, FamilyInput("Ana Soto", "rut", "12345678-5", consent=True), staff)
+    program = create_program(
+        s, parish.id, ProgramInput("Canasta", "food", 5000, 30, "monthly", 1), staff
+    )
+    family = create_family(
+        s, parish.id, FamilyInput("Ana Soto", "rut", "12345678-5", consent=True), staff
+    )
     enrol_family(s, program, family, staff)
-    fund = record_fund(s, parish, FundInput(program.id, 50000, date(2026, 1, 2), "Colecta"), treasurer)
+    fund = record_fund(
+        s, parish, FundInput(program.id, 50000, date(2026, 1, 2), "Colecta"), treasurer
+    )
     issued = issue_round(s, parish=parish, program=program, user=staff, keys=code_keys())
     s.commit()
     from voucher.vouchers.models import Voucher
 
     voucher = s.get(Voucher, issued.voucher_ids[0])
     code = code_keys().decrypt(voucher.code_encrypted)
-    redemption, _ = redeem(s, Scanner(world.users[("a", "shopkeeper")], world.shops["a"], "1.1.1.1"),
-                           code, 1000, idempotency_key="matrix", keys=code_keys())
+    redemption, _ = redeem(
+        s,
+        Scanner(world.users[("a", "shopkeeper")], world.shops["a"], "1.1.1.1"),
+        code,
+        1000,
+        idempotency_key="matrix",
+        keys=code_keys(),
+    )
     s.commit()
-    settlement, _ = settle(s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer)
+    settlement, _ = settle(
+        s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer
+    )
     s.commit()
     return {
-        "program": program.id, "family": family.id, "voucher": voucher.id, "fund": fund.id,
-        "redemption": redemption.id, "settlement": settlement.id, "round": issued.round.id,
-        "shop": world.shops["a"].id, "token": 10**6, "user": world.users[("a", "staff")].id,
+        "program": program.id,
+        "family": family.id,
+        "voucher": voucher.id,
+        "fund": fund.id,
+        "redemption": redemption.id,
+        "settlement": settlement.id,
+        "round": issued.round.id,
+        "shop": world.shops["a"].id,
+        "token": 10**6,
+        "user": world.users[("a", "staff")].id,
         "parish": parish.id,
     }
 
 
 KIND_WORDS = {
-    "programs": "program", "families": "family", "vouchers": "voucher", "funds": "fund",
-    "redemptions": "redemption", "receipts": "redemption", "settlements": "settlement",
-    "rounds": "round", "shops": "shop", "tokens": "token", "users": "user",
+    "programs": "program",
+    "families": "family",
+    "vouchers": "voucher",
+    "funds": "fund",
+    "redemptions": "redemption",
+    "receipts": "redemption",
+    "settlements": "settlement",
+    "rounds": "round",
+    "shops": "shop",
+    "tokens": "token",
+    "users": "user",
 }
 
 
@@ -97,8 +131,10 @@ def fill(rule, objects) -> str | None:
 
 
 # Query strings some GET routes need before they look anything up.
-QUERIES = {"statement.pdf": "?from=2026-01-01&to=2026-12-31",
-           "statement.csv": "?from=2026-01-01&to=2026-12-31"}
+QUERIES = {
+    "statement.pdf": "?from=2026-01-01&to=2026-12-31",
+    "statement.csv": "?from=2026-01-01&to=2026-12-31",
+}
 # Shops are shared between parishes: an admin may enrol any existing shop in their own parish.
 SHARED = {"api.enrol_shop"}
 
@@ -146,7 +182,9 @@ def web_client(app, world, role, parish):
 
     client = app.test_client()
     user = world.users[(parish, role)]
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    )
     return client
 
 
@@ -174,7 +212,9 @@ def test_other_parishes_objects_answer_404(app, world, objects, tokens):
     for rule in guarded_rules(app):
         if rule.endpoint in SHARED:
             continue
-        if not any(rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments):
+        if not any(
+            rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments
+        ):
             continue
         path = fill(rule, objects)
         assert path is not None, rule.rule

@@ -30,12 +30,17 @@ def test_curl_cycle(app, db, world, tmp_path):
     thread.start()
     try:
         env = dict(
-            os.environ, VALES=f"http://127.0.0.1:{server.server_port}", ADMIN=tokens["admin"],
-            STAFF=tokens["staff"], TREASURER=tokens["treasurer"], SHOP=tokens["shopkeeper"],
+            os.environ,
+            VALES=f"http://127.0.0.1:{server.server_port}",
+            ADMIN=tokens["admin"],
+            STAFF=tokens["staff"],
+            TREASURER=tokens["treasurer"],
+            SHOP=tokens["shopkeeper"],
             OUT=str(tmp_path),
         )
-        result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=120
+        )
     finally:
         server.shutdown()
     assert result.returncode == 0, result.stdout + result.stderr

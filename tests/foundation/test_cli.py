@@ -8,8 +8,17 @@ def test_parish_user_token_and_me(app, client, db):
     result = runner.invoke(args=["parish", "create", "santa-ana", "Parroquia Santa Ana"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(
-        args=["users", "create", "Ana@Example.cl", "--role", "admin", "--parish", "santa-ana",
-              "--name", "Ana"],
+        args=[
+            "users",
+            "create",
+            "Ana@Example.cl",
+            "--role",
+            "admin",
+            "--parish",
+            "santa-ana",
+            "--name",
+            "Ana",
+        ],
         input="una-clave-larga-123\n",
     )
     assert result.exit_code == 0, result.output

@@ -16,8 +16,12 @@ def test_login_page_is_spanish(client):
 
 @pytest.mark.parametrize(
     ("role", "home"),
-    [("staff", "/families/"), ("admin", "/programs/"), ("treasurer", "/treasury/"),
-     ("shopkeeper", "/shops/scan")],
+    [
+        ("staff", "/families/"),
+        ("admin", "/programs/"),
+        ("treasurer", "/treasury/"),
+        ("shopkeeper", "/shops/scan"),
+    ],
 )
 def test_each_role_lands_on_its_home(client, world, role, home):
     user = world.users[("a", role)]
@@ -42,13 +46,17 @@ def test_login_is_throttled_after_five_failures(client, world):
     assert response.status_code == 429
     assert "Demasiados intentos" in response.get_data(as_text=True)
     other = world.users[("a", "admin")]
-    assert client.post("/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_next_only_follows_local_paths(client, world):
     user = world.users[("a", "staff")]
     for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
-        response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+        response = client.post(
+            f"/login?next={target}", data={"email": user.email, "password": PASSWORD}
+        )
         assert "evil" not in response.headers["Location"]
         client.post("/logout")
         client.get("/logout")

@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from tests import factories
 from voucher.dates import local_today
+from voucher.families.services import FamilyInput, create_family
 from voucher.ledger.verify import verify_parish
 from voucher.programs.services import ProgramInput, create_program, enrol_family
-from voucher.families.services import FamilyInput, create_family
 from voucher.shops.redemption import Scanner, lookup, redeem, void_redemption
 from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
 from voucher.vouchers.keys import code_keys
+from voucher.vouchers.rules import VoucherNotActive
 from voucher.vouchers.services import cancel_voucher, issue_voucher
 
 
@@ -28,12 +28,18 @@ def test_fund_issue_redeem_void_settle(db, world):
     staff = world.users[("a", "staff")]
     treasurer = world.users[("a", "treasurer")]
     keeper = world.users[("a", "shopkeeper")]
-    program = create_program(s, parish.id, ProgramInput("Canasta", "food", 15000, 30, "monthly", 1), staff)
-    family = create_family(s, parish.id, FamilyInput("María Nuñez", "rut", "12.345.678-5", consent=True), staff)
+    program = create_program(
+        s, parish.id, ProgramInput("Canasta", "food", 15000, 30, "monthly", 1), staff
+    )
+    family = create_family(
+        s, parish.id, FamilyInput("María Nuñez", "rut", "12.345.678-5", consent=True), staff
+    )
     enrol_family(s, program, family, staff)
     record_fund(s, parish, FundInput(program.id, 100000, date(2026, 11, 1), "Colecta"), treasurer)
     s.commit()
-    issued = issue_voucher(s, parish=parish, program=program, family=family, user=staff, keys=code_keys())
+    issued = issue_voucher(
+        s, parish=parish, program=program, family=family, user=staff, keys=code_keys()
+    )
     s.commit()
     assert_books(db, parish)
     assert program.fund_available == 85000
@@ -53,14 +59,16 @@ def test_fund_issue_redeem_void_settle(db, world):
     s.commit()
     assert issued.voucher.remaining == 15000
     assert_books(db, parish)
-    r2, _ = redeem(s, scanner, issued.code, 15000, idempotency_key="k2", keys=code_keys())
+    _r2, _ = redeem(s, scanner, issued.code, 15000, idempotency_key="k2", keys=code_keys())
     s.commit()
     assert issued.voucher.status.value == "redeemed"
-    settlement, _ = settle(s, parish, SettlementInput(world.shops["a"].id, local_today(), "transfer", "T-1"), treasurer)
+    settlement, _ = settle(
+        s, parish, SettlementInput(world.shops["a"].id, local_today(), "transfer", "T-1"), treasurer
+    )
     s.commit()
     assert settlement.amount == 15000
     assert_books(db, parish)
-    with pytest.raises(Exception):
+    with pytest.raises(VoucherNotActive):
         cancel_voucher(s, issued.voucher, reason="x", user=staff)
     s.rollback()
     assert_books(db, parish)
@@ -74,10 +82,16 @@ def test_void_after_expiry_returns_the_value_to_the_fund(db, world):
     s = db.session
     parish = world.parishes["a"]
     staff, treasurer = world.users[("a", "staff")], world.users[("a", "treasurer")]
-    program = create_program(s, parish.id, ProgramInput("Kit", "food", 8000, 10, "monthly", 1), staff)
-    family = create_family(s, parish.id, FamilyInput("Ana Díaz", "rut", "11.111.111-1", consent=True), staff)
+    program = create_program(
+        s, parish.id, ProgramInput("Kit", "food", 8000, 10, "monthly", 1), staff
+    )
+    family = create_family(
+        s, parish.id, FamilyInput("Ana Díaz", "rut", "11.111.111-1", consent=True), staff
+    )
     record_fund(s, parish, FundInput(program.id, 8000, date(2026, 11, 1), "Colecta"), treasurer)
-    issued = issue_voucher(s, parish=parish, program=program, family=family, user=staff, keys=code_keys())
+    issued = issue_voucher(
+        s, parish=parish, program=program, family=family, user=staff, keys=code_keys()
+    )
     s.commit()
     scanner = Scanner(world.users[("a", "shopkeeper")], world.shops["a"], "127.0.0.1")
     charge, _ = redeem(s, scanner, issued.code, 5000, idempotency_key="e1", keys=code_keys())

@@ -32,7 +32,9 @@ def books(db, world):
     s = db.session
     parish = world.parishes["a"]
     staff = world.users[("a", "staff")]
-    program = create_program(s, parish.id, ProgramInput("Canasta", "food", 10000, 30, "monthly", 3), staff)
+    program = create_program(
+        s, parish.id, ProgramInput("Canasta", "food", 10000, 30, "monthly", 3), staff
+    )
     families = []
     for n in range(3):
         family = create_family(
@@ -40,8 +42,19 @@ def books(db, world):
         )
         enrol_family(s, program, family, staff)
         families.append(family)
-    record_fund(s, parish, FundInput(program.id, 50000, date(2026, 1, 5), "Colecta"),
-                world.users[("a", "treasurer")])
+    record_fund(
+        s,
+        parish,
+        FundInput(program.id, 50000, date(2026, 1, 5), "Colecta"),
+        world.users[("a", "treasurer")],
+    )
     s.commit()
-    return Books(parish, program, families, staff, world.users[("a", "treasurer")],
-                 world.users[("a", "shopkeeper")], world.shops["a"])
+    return Books(
+        parish,
+        program,
+        families,
+        staff,
+        world.users[("a", "treasurer")],
+        world.users[("a", "shopkeeper")],
+        world.shops["a"],
+    )

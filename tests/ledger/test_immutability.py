@@ -72,7 +72,11 @@ def _drop_triggers(db):
 def test_amount_changed_behind_the_triggers_fails_verify(db, books, app):
     _drop_triggers(db)
     assert triggers_present(db.session)  # the missing triggers are themselves reported
-    raw(db, "UPDATE ledger_transfer SET amount = amount + 1000 WHERE id = (SELECT MIN(id) FROM ledger_transfer)")
+    raw(
+        db,
+        "UPDATE ledger_transfer SET amount = amount + 1000"
+        " WHERE id = (SELECT MIN(id) FROM ledger_transfer)",
+    )
     db.session.expire_all()
     report = verify_parish(db.session, books.parish)
     assert not report.ok
@@ -91,8 +95,12 @@ def test_rewritten_memo_fails_verify(db, books, app):
 
 
 def test_verify_cli_passes_on_clean_books(db, books, app):
-    record_fund(db.session, books.parish, FundInput(books.program.id, 1000, date(2026, 2, 1), "Rifa"),
-                books.treasurer)
+    record_fund(
+        db.session,
+        books.parish,
+        FundInput(books.program.id, 1000, date(2026, 2, 1), "Rifa"),
+        books.treasurer,
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["ledger", "verify", "--parish", "jesus-maestro"])
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -9,9 +10,9 @@ import sqlalchemy as sa
 
 from voucher.ledger import chart, errors
 from voucher.ledger.models import AccountType, Entry, EntryKind, Transfer
+from voucher.ledger.periods import close_month
 from voucher.ledger.posting import EntryDraft, Leg, post_entries, post_entry
 from voucher.ledger.verify import verify_parish
-from voucher.ledger.periods import close_month
 
 
 def counts(session):
@@ -23,7 +24,9 @@ def counts(session):
 
 def expense_account(books, session):
     """An account outside the voucher invariants, for raw postings."""
-    return chart.ensure_account(session, books.parish.id, "expense:misc", "Gastos", AccountType.EXPENSE)
+    return chart.ensure_account(
+        session, books.parish.id, "expense:misc", "Gastos", AccountType.EXPENSE
+    )
 
 
 def draft(books, session, amount=100, **kw):
@@ -34,8 +37,14 @@ def draft(books, session, amount=100, **kw):
 
 @pytest.mark.parametrize(
     ("amount", "error"),
-    [(0, errors.InvalidAmount), (-5, errors.InvalidAmount), (1.5, errors.InvalidAmount),
-     (True, errors.InvalidAmount), ("100", errors.InvalidAmount), (10**13, errors.InvalidAmount)],
+    [
+        (0, errors.InvalidAmount),
+        (-5, errors.InvalidAmount),
+        (1.5, errors.InvalidAmount),
+        (True, errors.InvalidAmount),
+        ("100", errors.InvalidAmount),
+        (10**13, errors.InvalidAmount),
+    ],
 )
 def test_refuses_bad_amounts(db, books, amount, error):
     before = counts(db.session)
@@ -118,9 +127,10 @@ def test_entries_chain_their_hashes(db, books):
     s.commit()
     rows = s.execute(
         sa.select(Entry.seq, Entry.prev_hash, Entry.hash)
-        .where(Entry.parish_id == books.parish.id).order_by(Entry.seq)
+        .where(Entry.parish_id == books.parish.id)
+        .order_by(Entry.seq)
     ).all()
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
-    for earlier, later in zip(rows, rows[1:], strict=False):
+    for earlier, later in itertools.pairwise(rows):
         assert later.prev_hash == earlier.hash
     assert verify_parish(s, books.parish).ok

@@ -30,15 +30,25 @@ NO_BRAKE = Limits(slow_after=10**6, block_after=10**6)
 
 def snapshot(session):
     """What money looks like: any change here means money moved."""
-    accounts = tuple(session.execute(
-        sa.select(Account.id, Account.debits_posted, Account.credits_posted).order_by(Account.id)
-    ).all())
-    vouchers = tuple(session.execute(
-        sa.select(Voucher.id, Voucher.remaining, Voucher.status).order_by(Voucher.id)
-    ).all())
-    redemptions = tuple(session.execute(
-        sa.select(Redemption.id, Redemption.status, Redemption.settlement_id).order_by(Redemption.id)
-    ).all())
+    accounts = tuple(
+        session.execute(
+            sa.select(Account.id, Account.debits_posted, Account.credits_posted).order_by(
+                Account.id
+            )
+        ).all()
+    )
+    vouchers = tuple(
+        session.execute(
+            sa.select(Voucher.id, Voucher.remaining, Voucher.status).order_by(Voucher.id)
+        ).all()
+    )
+    redemptions = tuple(
+        session.execute(
+            sa.select(Redemption.id, Redemption.status, Redemption.settlement_id).order_by(
+                Redemption.id
+            )
+        ).all()
+    )
     entries = session.scalar(sa.select(sa.func.count()).select_from(Entry))
     return accounts, vouchers, redemptions, entries
 
@@ -46,23 +56,28 @@ def snapshot(session):
 def fresh_books(session, n):
     """A new parish per example, so every example starts from empty books."""
     from tests import factories
+    from tests.ledger.conftest import Books
     from voucher.auth.models import Role
     from voucher.families.services import FamilyInput, create_family
     from voucher.parishes.services import create_parish
     from voucher.programs.services import ProgramInput, create_program, enrol_family
-
-    from tests.ledger.conftest import Books
 
     parish = create_parish(session, slug=f"prop-{n}", name=f"Parroquia {n}")
     staff = factories.user(session, Role.STAFF, parish)
     treasurer = factories.user(session, Role.TREASURER, parish)
     shop = factories.shop(session, parish)
     keeper = factories.user(session, Role.SHOPKEEPER, shop_id=shop.id)
-    program = create_program(session, parish.id, ProgramInput("Canasta", "food", 10000, 30, "monthly", 3), staff)
+    program = create_program(
+        session, parish.id, ProgramInput("Canasta", "food", 10000, 30, "monthly", 3), staff
+    )
     families = []
     for i in range(3):
-        family = create_family(session, parish.id, FamilyInput(
-            f"Familia {i}", "other", f"P{n:04d}{i:03d}", consent=True), staff)
+        family = create_family(
+            session,
+            parish.id,
+            FamilyInput(f"Familia {i}", "other", f"P{n:04d}{i:03d}", consent=True),
+            staff,
+        )
         enrol_family(session, program, family, staff)
         families.append(family)
     session.commit()
@@ -95,16 +110,27 @@ def test_random_money_movements_keep_the_books_true(db, world):
 
         @rule(amount=st.one_of(st.integers(-5, 60000), st.just(0)))
         def fund(self, amount):
-            self.attempt(lambda: record_fund(
-                session, books.parish, FundInput(books.program.id, amount, date(2026, 2, 1), "Colecta"),
-                books.treasurer))
+            self.attempt(
+                lambda: record_fund(
+                    session,
+                    books.parish,
+                    FundInput(books.program.id, amount, date(2026, 2, 1), "Colecta"),
+                    books.treasurer,
+                )
+            )
 
         @rule(family=st.integers(0, 2), amount=st.one_of(st.none(), st.integers(-1, 12000)))
         def issue(self, family, amount):
             def act():
-                issued = issue_voucher(session, parish=books.parish, program=books.program,
-                                       family=books.families[family], user=books.staff,
-                                       keys=code_keys(), amount=amount)
+                issued = issue_voucher(
+                    session,
+                    parish=books.parish,
+                    program=books.program,
+                    family=books.families[family],
+                    user=books.staff,
+                    keys=code_keys(),
+                    amount=amount,
+                )
                 self.vouchers.append((issued.voucher.id, issued.code))
 
             self.attempt(act)
@@ -117,14 +143,23 @@ def test_random_money_movements_keep_the_books_true(db, world):
             if typo:
                 code = code[:-1] + ("0" if code[-1] != "0" else "1")
             scanner = Scanner(books.keeper, books.shop, "10.0.0.1")
-            self.attempt(lambda: redeem(session, scanner, code, amount,
-                                        idempotency_key=f"k{next(keys)}", keys=code_keys(),
-                                        limits=NO_BRAKE))
+            self.attempt(
+                lambda: redeem(
+                    session,
+                    scanner,
+                    code,
+                    amount,
+                    idempotency_key=f"k{next(keys)}",
+                    keys=code_keys(),
+                    limits=NO_BRAKE,
+                )
+            )
 
         @rule(pick=st.integers(0, 50))
         def void(self, pick):
             ids = session.scalars(
-                sa.select(Redemption.id).where(Redemption.parish_id == books.parish.id)
+                sa.select(Redemption.id)
+                .where(Redemption.parish_id == books.parish.id)
                 .order_by(Redemption.id)
             ).all()
             if ids:
@@ -135,19 +170,30 @@ def test_random_money_movements_keep_the_books_true(db, world):
         def cancel(self, pick):
             if self.vouchers:
                 voucher = session.get(Voucher, self.vouchers[pick % len(self.vouchers)][0])
-                self.attempt(lambda: cancel_voucher(session, voucher, reason="error de digitación",
-                                                    user=books.staff))
+                self.attempt(
+                    lambda: cancel_voucher(
+                        session, voucher, reason="error de digitación", user=books.staff
+                    )
+                )
 
         @rule(days=st.integers(0, 60))
         def expire(self, days):
-            self.attempt(lambda: expire_overdue(session, today=local_today() + timedelta(days=days),
-                                                parish_id=books.parish.id))
+            self.attempt(
+                lambda: expire_overdue(
+                    session, today=local_today() + timedelta(days=days), parish_id=books.parish.id
+                )
+            )
 
         @rule()
         def settle_shop(self):
-            self.attempt(lambda: settle(
-                session, books.parish, SettlementInput(books.shop.id, local_today(), "transfer", "T"),
-                books.treasurer))
+            self.attempt(
+                lambda: settle(
+                    session,
+                    books.parish,
+                    SettlementInput(books.shop.id, local_today(), "transfer", "T"),
+                    books.treasurer,
+                )
+            )
 
         @invariant()
         def books_verify(self):

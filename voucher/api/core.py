@@ -7,18 +7,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
-from typing import Any
+from typing import Any, get_args
 
 import flask_babel
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from spectree import Response as SpecResponse
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
-from spectree import Response as SpecResponse
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -33,6 +36,7 @@ csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_ID = 2**63 - 1  # ids beyond this cannot be in the database (SQLite refuses them)
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -66,9 +70,25 @@ spec = SpecTree(
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, never silently dropped."""
+    """Request bodies and queries: unknown fields are refused, never silently dropped,
+    and a date is exactly YYYY-MM-DD (pydantic alone also takes 0 or "86400" as a Unix
+    time, or a date with a time of day)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if (
+            field is None
+            or value is None
+            or date not in (field.annotation, *get_args(field.annotation))
+        ):
+            return value
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+        return value
 
 
 class FieldError(BaseModel):
@@ -151,7 +171,9 @@ def field_errors(error: Any) -> list[tuple[str, str]]:
         elif kind == "less_than_equal":
             message = str(_l("Debe ser a lo más %(n)s.", n=ctx.get("le", "?")))
         elif kind in ("literal_error", "enum"):
-            message = str(_l("Valor no permitido: use %(options)s.", options=ctx.get("expected", "")))
+            message = str(
+                _l("Valor no permitido: use %(options)s.", options=ctx.get("expected", ""))
+            )
         else:
             message = str(_MESSAGES.get(kind, _l("Valor no válido.")))
         result.append((field, message))
@@ -183,8 +205,8 @@ def authenticate() -> None:
 
 
 def check_body() -> None:
-    """A body must be JSON (415 otherwise) and well-formed (422 on `body`): spectree
-    would read anything else as an empty object, or hand the view no body at all."""
+    """A body must be JSON (415 otherwise) and a well-formed object (422 on `body`):
+    spectree would read anything else as an empty object, or hand the view no body."""
     if request.method not in BODY_METHODS:
         return
     data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
@@ -193,9 +215,11 @@ def check_body() -> None:
     if not request.is_json:
         raise UnsupportedMediaType()
     try:
-        json.loads(data)
+        body = json.loads(data)
     except ValueError:
-        raise ValidationFailed([("body", _MESSAGES["model_type"])]) from None
+        body = None
+    if not isinstance(body, dict):  # every body is an object, even an empty one
+        raise ValidationFailed([("body", _MESSAGES["model_type"])])
 
 
 # --- pagination -----------------------------------------------------------------------
@@ -226,12 +250,16 @@ def decode_cursor(cursor: str | None) -> int | None:
     return value
 
 
-def paginate(query: sa.Select, id_column: Any, limit: int, cursor: str | None) -> tuple[list, str | None]:
+def paginate(
+    query: sa.Select, id_column: Any, limit: int, cursor: str | None
+) -> tuple[list, str | None]:
     """Newest first by id; the cursor is the last id seen."""
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(id_column < after)
-    rows = list(db.session.scalars(query.order_by(None).order_by(id_column.desc()).limit(limit + 1)))
+    rows = list(
+        db.session.scalars(query.order_by(None).order_by(id_column.desc()).limit(limit + 1))
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1].id) if more and rows else None)
@@ -256,15 +284,23 @@ def idempotent(
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = request.headers.get("Idempotency-Key", "").strip()
+            sent = request.headers.get("Idempotency-Key")
+            key = (sent or "").strip()
             if not key:
-                if required:
+                if required or sent is not None:  # an empty key is a client's bug
                     raise ValidationFailed(
-                        [("Idempotency-Key", _l("Envíe la cabecera Idempotency-Key (una por operación)."))]
+                        [
+                            (
+                                "Idempotency-Key",
+                                _l("Envíe la cabecera Idempotency-Key (una por operación)."),
+                            )
+                        ]
                     )
                 return view(*args, **kwargs)
             if len(key) > 100:
-                raise ValidationFailed([("Idempotency-Key", _l("Demasiado largo (máximo %(n)s).", n=100))])
+                raise ValidationFailed(
+                    [("Idempotency-Key", _l("Demasiado largo (máximo %(n)s).", n=100))]
+                )
             user = g.api_user
             body_hash = hashlib.sha256(
                 b"|".join([request.method.encode(), request.path.encode(), request.get_data()])
@@ -322,9 +358,15 @@ def _remember(
         if redact is not None:
             body = json_dumps(redact(json.loads(body)))
         db.session.add(
-            IdempotencyRecord(user_id=user_id, key=key, method=request.method, path=request.path,
-                              request_hash=body_hash, status=response.status_code,
-                              body=body)
+            IdempotencyRecord(
+                user_id=user_id,
+                key=key,
+                method=request.method,
+                path=request.path,
+                request_hash=body_hash,
+                status=response.status_code,
+                body=body,
+            )
         )
         g.idempotency = (user_id, key, body_hash)
     return response
@@ -347,7 +389,11 @@ def commit(response: Response) -> Response:
         if stored is None:
             from voucher.handlers import problem
 
-            return problem(409, "conflict", str(_l("La operación chocó con otra simultánea. Intente de nuevo.")))
+            return problem(
+                409,
+                "conflict",
+                str(_l("La operación chocó con otra simultánea. Intente de nuevo.")),
+            )
         return _replay(stored, pending[2])
     return response
 

@@ -47,7 +47,7 @@ IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
     "description": (
-        "One value per operation (e.g. a UUID), at most 100 characters. A retry with the "
+        "One value per operation (e.g. a UUID), at most 100 characters, not blank. A retry with the "
         "same key and the same body answers the first response again, with the header "
         "Idempotent-Replayed: true, and moves no money twice; the same key with another "
         "body is a 422 `idempotency_key_reused`."
@@ -123,7 +123,10 @@ def _views() -> dict[tuple[str, str], tuple[str, Any]]:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found[(path, method.lower())] = (rule.endpoint, current_app.view_functions[rule.endpoint])
+            found[(path, method.lower())] = (
+                rule.endpoint,
+                current_app.view_functions[rule.endpoint],
+            )
     return found
 
 
@@ -143,8 +146,12 @@ def _describe(operation: dict[str, Any], endpoint: str, view: Any) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
             # Flask's int converter: digits only; ids are 64-bit.
-            parameter["schema"] = {"type": "integer", "format": "int64", "minimum": 1,
-                                   "maximum": MAX_ID}
+            parameter["schema"] = {
+                "type": "integer",
+                "format": "int64",
+                "minimum": 1,
+                "maximum": MAX_ID,
+            }
         if not parameter.get("description"):
             parameter["description"] = parameter["schema"].get("description", "")
 
@@ -251,8 +258,10 @@ def type_label(schema: dict[str, Any] | None) -> dict[str, Any]:
         ref = next((p["ref"] for p in parts if p["ref"]), None)
         return {"label": " | ".join(p["label"] for p in parts), "ref": ref}
     if "enum" in schema:
-        return {"label": " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"]),
-                "ref": None}
+        return {
+            "label": " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"]),
+            "ref": None,
+        }
     kind = schema.get("type", "any")
     if kind == "array":
         inner = type_label(schema.get("items"))

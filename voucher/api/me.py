@@ -30,5 +30,11 @@ def me():
     """The user the token belongs to, with role and parish."""
     user = g.api_user
     parish = ParishRef(slug=user.parish.slug, name=user.parish.name) if user.parish else None
-    return Me(id=user.id, email=user.email, name=user.name, role=user.role.value, parish=parish,
-              shop_id=user.shop_id)
+    return Me(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role.value,
+        parish=parish,
+        shop_id=user.shop_id,
+    )

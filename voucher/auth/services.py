@@ -16,13 +16,15 @@ from voucher.db import utcnow
 from voucher.errors import Duplicate, NotFound, ValidationFailed
 from voucher.parishes.models import Parish
 
-TOKEN_PREFIX = "vales_"
+TOKEN_PREFIX = "vales_"  # noqa: S105 (a visible prefix, not a secret)
 MIN_PASSWORD = 10
 
 
 def _method() -> str:
     """werkzeug's scrypt by default; tests lower its cost through configuration."""
-    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return (
+        current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    )
 
 
 def _dummy_hash() -> str:

@@ -21,6 +21,7 @@ from voucher.auth.access import login_required_any, require_actor, role_required
 from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm
 from voucher.auth.models import ApiToken, Role
 from voucher.extensions import db, limiter
+from voucher.forms import put_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -99,12 +100,15 @@ def profile():
             _row, new_token = services.create_token(db.session, user, token_form.name.data)
             record(db.session, "token_created", user=user, name=token_form.name.data)
             db.session.commit()
-    elif request.method == "POST" and request.form.get("action") == "language":
-        if language_form.validate_on_submit():
-            user.locale = language_form.locale.data
-            db.session.commit()
-            session.pop("lang", None)
-            return redirect(url_for("auth.profile"))
+    elif (
+        request.method == "POST"
+        and request.form.get("action") == "language"
+        and language_form.validate_on_submit()
+    ):
+        user.locale = language_form.locale.data
+        db.session.commit()
+        session.pop("lang", None)
+        return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
@@ -165,12 +169,7 @@ def users():
             return redirect(url_for("auth.users"))
         except ValidationFailed as error:
             db.session.rollback()
-            for name, message in error.errors:
-                field = getattr(form, name, None)
-                if field is None:
-                    flash(str(message), "error")
-                else:
-                    field.errors = [*field.errors, str(message)]
+            put_errors(form, error)
         except Duplicate as error:
             db.session.rollback()
             form.email.errors = [*form.email.errors, error.detail]

@@ -10,6 +10,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAr
 
 from voucher.errors import DomainError
 from voucher.families.services import FamilyInput
+from voucher.forms import put_errors
 
 DOCUMENT_CHOICES = [
     SelectChoice("rut", _l("RUT")),
@@ -25,15 +26,9 @@ def parse_count(text: str | int | None) -> int | None:
 
 
 def show_errors(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's field errors next to their fields (the form keeps what was typed);
-    anything without a field becomes a message at the top of the page."""
+    """The refusal at the top of the page and each field error next to its field."""
     flash(error.detail, "error")
-    for name, message in getattr(error, "errors", []):
-        field = form._fields.get(name)
-        if field is None:
-            flash(str(message), "error")
-        else:
-            field.errors = [*field.errors, str(message)]
+    put_errors(form, error)
 
 
 class FamilyForm(FlaskForm):

@@ -37,9 +37,17 @@ def close_month(session: Session, parish: Parish, year: int, month: int, user: A
     current = closed_through(session, parish.id)
     if current is not None and current >= end:
         raise Conflict(_l("Ese mes ya está cerrado."))
-    lock = PeriodLock(parish_id=parish.id, closed_through=end, closed_by_id=getattr(user, "id", None))
+    lock = PeriodLock(
+        parish_id=parish.id, closed_through=end, closed_by_id=getattr(user, "id", None)
+    )
     session.add(lock)
     session.flush()
-    record(session, "period_closed", user=user, parish_id=parish.id, obj=lock,
-           closed_through=end.isoformat())
+    record(
+        session,
+        "period_closed",
+        user=user,
+        parish_id=parish.id,
+        obj=lock,
+        closed_through=end.isoformat(),
+    )
     return lock

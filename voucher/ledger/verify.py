@@ -144,23 +144,27 @@ def _vouchers_outstanding(session: Session, pid: int, report: Report) -> None:
 
 def _voucher_faces(session: Session, pid: int, report: Report) -> None:
     committed = (
-        sa.select(
-            Redemption.voucher_id, sa.func.sum(Redemption.amount).label("spent")
-        )
+        sa.select(Redemption.voucher_id, sa.func.sum(Redemption.amount).label("spent"))
         .where(Redemption.parish_id == pid, Redemption.status == RedemptionStatus.COMMITTED)
         .group_by(Redemption.voucher_id)
         .subquery()
     )
-    bad = session.execute(
-        sa.select(Voucher.serial)
-        .outerjoin(committed, committed.c.voucher_id == Voucher.id)
-        .where(
-            Voucher.parish_id == pid,
-            Voucher.amount
-            != sa.func.coalesce(committed.c.spent, 0) + Voucher.remaining + Voucher.closed_amount,
+    bad = (
+        session.execute(
+            sa.select(Voucher.serial)
+            .outerjoin(committed, committed.c.voucher_id == Voucher.id)
+            .where(
+                Voucher.parish_id == pid,
+                Voucher.amount
+                != sa.func.coalesce(committed.c.spent, 0)
+                + Voucher.remaining
+                + Voucher.closed_amount,
+            )
+            .limit(5)
         )
-        .limit(5)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for serial in bad:
         report.fail(f"voucher {serial}: face ≠ redemptions + remaining + expired/cancelled")
 
@@ -196,7 +200,9 @@ def _payables(session: Session, pid: int, report: Report) -> None:
 
 def _funds(session: Session, pid: int, report: Report) -> None:
     rows = session.execute(
-        sa.select(Program.name, Program.fund_available, Account.credits_posted - Account.debits_posted)
+        sa.select(
+            Program.name, Program.fund_available, Account.credits_posted - Account.debits_posted
+        )
         .join(Account, sa.and_(Account.program_id == Program.id, Account.parish_id == pid))
         .where(Program.parish_id == pid)
     ).all()
@@ -204,15 +210,21 @@ def _funds(session: Session, pid: int, report: Report) -> None:
         if booked < 0:
             report.fail(f"program fund {name} is negative ({booked})")
         if available != booked:
-            report.fail(f"program {name}: available {available} differs from its fund account {booked}")
+            report.fail(
+                f"program {name}: available {available} differs from its fund account {booked}"
+            )
 
 
 def _records_have_entries(session: Session, pid: int, report: Report) -> None:
     """Every money record has exactly its entry, and every entry its record: one grouped
     pass over the parish's entries, compared with the record counts."""
     e = Entry.__table__.c
-    links = {"fund": e.fund_id, "voucher": e.voucher_id, "redemption": e.redemption_id,
-             "settlement": e.settlement_id}
+    links = {
+        "fund": e.fund_id,
+        "voucher": e.voucher_id,
+        "redemption": e.redemption_id,
+        "settlement": e.settlement_id,
+    }
     columns = [sa.type_coerce(e.kind, sa.String), sa.func.count()]
     for column in links.values():
         columns += [sa.func.count(column), sa.func.count(sa.distinct(column))]
@@ -220,36 +232,63 @@ def _records_have_entries(session: Session, pid: int, report: Report) -> None:
     for kind, total, *counts in session.execute(
         sa.select(*columns).where(e.parish_id == pid).group_by(e.kind)
     ):
-        seen[kind] = (total, dict(zip(links, zip(counts[::2], counts[1::2], strict=True), strict=True)))
+        seen[kind] = (
+            total,
+            dict(zip(links, zip(counts[::2], counts[1::2], strict=True), strict=True)),
+        )
 
     def count(model, *conditions) -> int:
-        return session.scalar(
-            sa.select(sa.func.count()).select_from(model).where(model.parish_id == pid, *conditions)
-        ) or 0
+        return (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(model)
+                .where(model.parish_id == pid, *conditions)
+            )
+            or 0
+        )
 
     expected = [
         ("fund", EntryKind.FUND_RECEIVED, "fund", count(Fund)),
         ("voucher", EntryKind.VOUCHER_ISSUED, "voucher", count(Voucher)),
         ("redemption", EntryKind.REDEMPTION, "redemption", count(Redemption)),
-        ("voided redemption", EntryKind.REDEMPTION_VOID, "redemption",
-         count(Redemption, Redemption.status == RedemptionStatus.VOIDED)),
-        ("settlement", EntryKind.SETTLEMENT, "settlement",
-         count(Settlement, Settlement.status.in_([SettlementStatus.PAID, SettlementStatus.REVERSED]))),
-        ("reversed settlement", EntryKind.SETTLEMENT_REVERSAL, "settlement",
-         count(Settlement, Settlement.status == SettlementStatus.REVERSED)),
+        (
+            "voided redemption",
+            EntryKind.REDEMPTION_VOID,
+            "redemption",
+            count(Redemption, Redemption.status == RedemptionStatus.VOIDED),
+        ),
+        (
+            "settlement",
+            EntryKind.SETTLEMENT,
+            "settlement",
+            count(
+                Settlement,
+                Settlement.status.in_([SettlementStatus.PAID, SettlementStatus.REVERSED]),
+            ),
+        ),
+        (
+            "reversed settlement",
+            EntryKind.SETTLEMENT_REVERSAL,
+            "settlement",
+            count(Settlement, Settlement.status == SettlementStatus.REVERSED),
+        ),
     ]
     for label, kind, link, records in expected:
         total, counts = seen.get(kind.value, (0, {k: (0, 0) for k in links}))
         linked, distinct = counts[link]
         if not total == linked == distinct == records:
-            report.fail(f"{label} records ({records}) and their ledger entries ({total}, "
-                        f"{distinct} distinct) do not match one to one")
+            report.fail(
+                f"{label} records ({records}) and their ledger entries ({total}, "
+                f"{distinct} distinct) do not match one to one"
+            )
     # A voucher's returned value (expiry, cancellation) equals what its closing entries moved.
     closing = (
         sa.select(Entry.voucher_id, sa.func.sum(Transfer.amount).label("moved"))
         .join(Transfer, Transfer.entry_id == Entry.id)
-        .where(Entry.parish_id == pid,
-               Entry.kind.in_([EntryKind.VOUCHER_EXPIRED, EntryKind.VOUCHER_CANCELLED]))
+        .where(
+            Entry.parish_id == pid,
+            Entry.kind.in_([EntryKind.VOUCHER_EXPIRED, EntryKind.VOUCHER_CANCELLED]),
+        )
         .group_by(Entry.voucher_id)
         .subquery()
     )
@@ -257,8 +296,9 @@ def _records_have_entries(session: Session, pid: int, report: Report) -> None:
         sa.select(sa.func.count())
         .select_from(Voucher)
         .outerjoin(closing, closing.c.voucher_id == Voucher.id)
-        .where(Voucher.parish_id == pid,
-               Voucher.closed_amount != sa.func.coalesce(closing.c.moved, 0))
+        .where(
+            Voucher.parish_id == pid, Voucher.closed_amount != sa.func.coalesce(closing.c.moved, 0)
+        )
     )
     if bad:
         report.fail(f"{bad} vouchers' returned value differs from their closing entries")
@@ -277,8 +317,12 @@ def _reversals_mirror(session: Session, pid: int, report: Report) -> None:
     ids = [i for pair in pairs for i in pair]
     for i in range(0, len(ids), HASH_BATCH):
         for entry_id, d, c, a in session.execute(
-            sa.select(Transfer.entry_id, Transfer.debit_account_id, Transfer.credit_account_id, Transfer.amount)
-            .where(Transfer.entry_id.in_(ids[i : i + HASH_BATCH]))
+            sa.select(
+                Transfer.entry_id,
+                Transfer.debit_account_id,
+                Transfer.credit_account_id,
+                Transfer.amount,
+            ).where(Transfer.entry_id.in_(ids[i : i + HASH_BATCH]))
         ):
             legs.setdefault(entry_id, []).append((d, c, a))
     for reversal, orig in pairs:
@@ -291,9 +335,19 @@ def _hash_chain(session: Session, pid: int, report: Report) -> None:
     """Recompute every entry's hash in sequence, in batches, on plain Core rows."""
     entry, transfer = Entry.__table__.c, Transfer.__table__.c
     columns = (
-        entry.id, entry.seq, sa.type_coerce(entry.kind, sa.String), entry.effective_date,
-        entry.memo, entry.voucher_id, entry.redemption_id, entry.fund_id, entry.settlement_id,
-        entry.reverses_id, entry.idempotency_key, entry.prev_hash, entry.hash,
+        entry.id,
+        entry.seq,
+        sa.type_coerce(entry.kind, sa.String),
+        entry.effective_date,
+        entry.memo,
+        entry.voucher_id,
+        entry.redemption_id,
+        entry.fund_id,
+        entry.settlement_id,
+        entry.reverses_id,
+        entry.idempotency_key,
+        entry.prev_hash,
+        entry.hash,
     )
     conn = session.connection()
     prev, expected_seq = GENESIS_HASH, 0
@@ -310,8 +364,14 @@ def _hash_chain(session: Session, pid: int, report: Report) -> None:
         legs: dict[int, list[str]] = {}
         placed: dict[int, set] = {}
         for entry_id, d, c, a, parish, day in conn.execute(
-            sa.select(transfer.entry_id, transfer.debit_account_id, transfer.credit_account_id,
-                      transfer.amount, transfer.parish_id, transfer.effective_date)
+            sa.select(
+                transfer.entry_id,
+                transfer.debit_account_id,
+                transfer.credit_account_id,
+                transfer.amount,
+                transfer.parish_id,
+                transfer.effective_date,
+            )
             .where(transfer.entry_id.between(low, high))
             .order_by(transfer.id)
         ):
@@ -323,10 +383,13 @@ def _hash_chain(session: Session, pid: int, report: Report) -> None:
                 report.fail(f"hash chain broken at entry #{seq}")
                 return
             if placed.get(entry_id) != {(pid, day)}:
-                report.fail(f"entry #{seq} has no transfers, or transfers of another parish or date")
+                report.fail(
+                    f"entry #{seq} has no transfers, or transfers of another parish or date"
+                )
                 return
-            computed = hash_values(prev, pid, seq, kind, day, memo, *links,
-                                   legs_text=";".join(legs.get(entry_id, ())))
+            computed = hash_values(
+                prev, pid, seq, kind, day, memo, *links, legs_text=";".join(legs.get(entry_id, ()))
+            )
             if computed != stored:
                 report.fail(f"entry #{seq} was altered: its hash no longer matches")
                 return

@@ -13,7 +13,19 @@ from voucher.ledger.chart import open_parish_books
 from voucher.parishes.models import Parish
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
-STOP_WORDS = {"parroquia", "de", "del", "la", "el", "los", "las", "san", "santa", "nuestra", "señora"}
+STOP_WORDS = {
+    "parroquia",
+    "de",
+    "del",
+    "la",
+    "el",
+    "los",
+    "las",
+    "san",
+    "santa",
+    "nuestra",
+    "señora",
+}
 
 
 def default_prefix(name: str) -> str:

@@ -24,6 +24,7 @@ from voucher.errors import (
     ValidationFailed,
 )
 from voucher.extensions import db
+from voucher.forms import put_errors
 from voucher.i18n import parish_timezone
 from voucher.money import format_clp, format_number, parse_clp
 from voucher.parishes.models import Parish
@@ -51,16 +52,6 @@ AMOUNT_REASONS = {"bad_amount", "insufficient_balance"}
 
 def _limits() -> redemptions.Limits:
     return redemptions.limits_from_config(current_app.config)
-
-
-def apply_errors(form: Any, error: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
-    """Put each service error next to its field; errors without a field become a flash."""
-    for name, message in error.errors:
-        field = getattr(form, (aliases or {}).get(name, name), None)
-        if field is None or not hasattr(field, "errors"):
-            flash(str(message), "error")
-        else:
-            field.errors = [*field.errors, str(message)]
 
 
 # --- admin: the parish's shops ---------------------------------------------------------
@@ -117,7 +108,7 @@ def new():
             return redirect(url_for("shops.detail", shop_id=shop.id))
         except ValidationFailed as error:
             db.session.rollback()
-            apply_errors(form, error, SHOP_FIELD_ALIASES)
+            put_errors(form, error, SHOP_FIELD_ALIASES)
         except Duplicate as error:
             db.session.rollback()
             form.rut.errors = [*form.rut.errors, error.detail]
@@ -144,7 +135,7 @@ def enrol():
             return redirect(url_for("shops.detail", shop_id=shop.id))
         except ValidationFailed as error:
             db.session.rollback()
-            apply_errors(form, error)
+            put_errors(form, error)
         except DomainError as error:
             db.session.rollback()
             form.rut.errors = [*form.rut.errors, error.detail]
@@ -196,7 +187,7 @@ def edit(shop_id: int):
             return redirect(url_for("shops.detail", shop_id=shop.id))
         except ValidationFailed as error:
             db.session.rollback()
-            apply_errors(form, error, SHOP_FIELD_ALIASES)
+            put_errors(form, error, SHOP_FIELD_ALIASES)
         except Duplicate as error:
             db.session.rollback()
             form.rut.errors = [*form.rut.errors, error.detail]
@@ -242,7 +233,7 @@ def add_shopkeeper(shop_id: int):
             return redirect(url_for("shops.detail", shop_id=shop.id))
         except ValidationFailed as error:
             db.session.rollback()
-            apply_errors(form, error)
+            put_errors(form, error)
         except Duplicate as error:
             db.session.rollback()
             form.email.errors = [*form.email.errors, error.detail]

@@ -35,6 +35,7 @@ from voucher.dates import local_today
 from voucher.db import utcnow
 from voucher.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from voucher.extensions import db
+from voucher.forms import put_errors
 from voucher.ledger import periods
 from voucher.ledger.export import iter_hledger
 from voucher.money import format_clp
@@ -95,17 +96,6 @@ MONTHS = [
 
 def _parish() -> Parish:
     return db.session.get(Parish, parish_id())
-
-
-def _put_errors(form: Any, error: ValidationFailed, names: dict[str, str] | None = None) -> None:
-    """Each service error on its form field (the form keeps what was typed)."""
-    names = names or {}
-    for field_name, message in error.errors:
-        field = getattr(form, names.get(field_name, field_name), None)
-        if field is None:
-            flash(str(message), "error")
-        else:
-            field.errors = [*field.errors, str(message)] if field.errors else [str(message)]
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -235,7 +225,7 @@ def funds():
             fund = record_fund(db.session, parish, data, user)
         except ValidationFailed as error:
             db.session.rollback()
-            _put_errors(form, error, {"program_id": "program"})
+            put_errors(form, error, {"program_id": "program"})
             status = 422
         except DomainError as error:
             db.session.rollback()
@@ -382,7 +372,7 @@ def _pay(parish: Parish):
         )
     except ValidationFailed as error:
         db.session.rollback()
-        _put_errors(pay, error, {"through": "method", "shop_id": "method"})
+        put_errors(pay, error, {"through": "method", "shop_id": "method"})
         return _render_new(parish, choose, pay, 422)
     except DomainError as error:
         db.session.rollback()
@@ -518,7 +508,7 @@ def _statement_or_errors(form: PeriodForm, parish: Parish, shop: Shop):
             db.session, parish, shop, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
-        _put_errors(form, error, {"from": "date_from", "to": "date_to"})
+        put_errors(form, error, {"from": "date_from", "to": "date_to"})
         return None
 
 
@@ -632,7 +622,7 @@ def reports():
 
 def _invalid(forms: dict[str, Any], name: str, form: Any, error: ValidationFailed | None = None):
     if error is not None:
-        _put_errors(form, error, {"from": "date_from", "to": "date_to"})
+        put_errors(form, error, {"from": "date_from", "to": "date_to"})
     forms[name] = form
     return _reports_page(forms, 422)
 
@@ -801,7 +791,7 @@ def close_month():
         lock = periods.close_month(db.session, parish, year, month, require_actor())
     except ValidationFailed as error:
         db.session.rollback()
-        _put_errors(form, error)
+        put_errors(form, error)
         return _settings_page(parish, form, 422)
     except DomainError as error:
         db.session.rollback()

@@ -8,8 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from voucher.errors import DomainError
-
 STATUS_CHOICES = [
     SelectChoice("", _l("Todos")),
     SelectChoice("active", _l("Vigentes")),
@@ -26,19 +24,6 @@ def parse_id(text: str | None) -> int | None:
         return None
     value = int(cleaned)
     return value if value > 0 else None
-
-
-def put_field_errors(form: FlaskForm, error: DomainError) -> list[str]:
-    """Attach a service's field errors to the form; returns the messages that have no
-    field on this form (to show at the top of the page)."""
-    loose = []
-    for name, message in getattr(error, "errors", []):
-        field = form._fields.get(name)
-        if field is None:
-            loose.append(str(message))
-        else:
-            field.errors = [*field.errors, str(message)]
-    return loose
 
 
 class VoucherFilterForm(FlaskForm):

@@ -27,6 +27,7 @@ from voucher.dates import local_today
 from voucher.errors import DomainError, NotFound, ValidationFailed
 from voucher.extensions import db, limiter
 from voucher.families.models import Family
+from voucher.forms import put_errors
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
 from voucher.pdf.vouchers import PrintableVoucher, render_voucher_sheets
@@ -42,7 +43,6 @@ from voucher.vouchers.forms import (
     RoundProgramForm,
     VoucherFilterForm,
     parse_id,
-    put_field_errors,
 )
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
@@ -274,8 +274,7 @@ def _action_failed(
     cancel_form = cancel_form or ReasonForm(prefix="cancel", formdata=None)
     replace_form = replace_form or ReasonForm(prefix="replace", formdata=None)
     if isinstance(error, ValidationFailed):
-        for message in put_field_errors(failed, error):
-            flash(message, "error")
+        put_errors(failed, error)
     else:
         flash(error.detail, "error")
     return _detail_page(voucher, cancel_form, replace_form), error.status
@@ -313,8 +312,7 @@ def issue():
         except DomainError as error:
             db.session.rollback()
             family = get_scoped(Family, family_id)
-            for message in put_field_errors(form, error):
-                flash(message, "error")
+            put_errors(form, error)
             if not isinstance(error, ValidationFailed):
                 flash(error.detail, "error")
         else:

@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+WORKERS ?= 2
+E2E ?= 1
 
 .PHONY: run test lint e2e install install-dev translations db clean
 
@@ -43,9 +45,10 @@ lint: install-dev
 
 ## Install the dev tools, lint, and run the whole suite (browser journeys when Chromium is present)
 test: lint
-	@if [ -x /usr/bin/chromium ]; then echo "Chromium found: browser journeys included."; \
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not e2e" $(PYTEST_ARGS)
+	@if [ "$(E2E)" = "0" ]; then echo "Browser journeys not run here (E2E=0)."; \
+	elif [ -x /usr/bin/chromium ]; then $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS); \
 	else echo "SKIPPING browser journeys: /usr/bin/chromium is missing (apt-get install chromium)."; fi
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 e2e: install-dev
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)

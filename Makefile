@@ -28,7 +28,7 @@ install-dev: $(VENV)/.installed-dev translations
 
 translations: | $(BIN)/python
 	@if ls voucher/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d voucher/translations; fi
+		$(BIN)/pybabel compile -d voucher/translations >/dev/null; fi
 
 db: install
 	$(FLASK) db upgrade

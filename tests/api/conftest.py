@@ -1,12 +1,14 @@
-"""A parish with real objects of every kind (a funded program, households, vouchers in
-each state, a round, redemptions, a paid settlement) and a bearer token per role, so
-API tests and the fuzzer reach existing objects, not only 404s."""
+"""A parish with real objects in every state the API talks about (a funded program,
+households, vouchers active, used up, cancelled, expired and of another parish, a round,
+redemptions settled, open and voided, a paid settlement) and a bearer token per role,
+so contract tests and the fuzzer reach existing objects, not only 404s."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -23,16 +25,18 @@ from voucher.vouchers.services import cancel_voucher, issue_round, issue_voucher
 _numbers = itertools.count(3000)
 
 ROLES = ("admin", "staff", "treasurer", "shopkeeper")
+PROBLEM = "application/problem+json"
 
 
 @dataclass
 class Seed:
-    """Ids of real objects in parish "a" (and one of parish "b"), and clear tokens."""
+    """Ids of real objects in parish "a" (and a few of parish "b"), voucher codes by
+    state, and clear bearer tokens by role."""
 
     tokens: dict[str, str]
-    other_parish_token: str
     ids: dict[str, list[int]] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def first(self, name: str) -> int:
         return self.ids[name][0]
@@ -48,8 +52,37 @@ def _family(s, parish, staff, programs):
     return family
 
 
+def _other_parish_code(s, world, keys) -> str:
+    parish = world.parishes["b"]
+    staff = world.users[("b", "staff")]
+    program = create_program(
+        s, parish.id, ProgramInput("Canasta San Esteban", "food", 10000, 30, "monthly", 1), staff
+    )
+    today = local_today(parish.timezone)
+    record_fund(
+        s,
+        parish,
+        FundInput(program.id, 100_000, today - timedelta(days=60), "Colecta"),
+        world.users[("b", "treasurer")],
+    )
+    family = _family(s, parish, staff, [program])
+    issued = issue_voucher(s, parish=parish, program=program, family=family, user=staff, keys=keys)
+    return issued.code, issued.voucher.id, program.id, family.id
+
+
 @pytest.fixture
-def seed(db, world) -> Seed:
+def tokens(db, world) -> dict[str, str]:
+    """A clear bearer token per role of parish "a", and "other_staff" of parish "b"."""
+    made = {}
+    for role in ROLES:
+        _row, made[role] = create_token(db.session, world.users[("a", role)], "pruebas")
+    _row, made["other_staff"] = create_token(db.session, world.users[("b", "staff")], "pruebas")
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def seed(db, world, tokens) -> Seed:
     s = db.session
     parish = world.parishes["a"]
     staff = world.users[("a", "staff")]
@@ -65,31 +98,28 @@ def seed(db, world) -> Seed:
     hygiene = create_program(
         s, parish.id, ProgramInput("Útiles de aseo", "hygiene", 8000, 30, "once", 1), staff
     )
-    fund = record_fund(
-        s, parish, FundInput(food.id, 5_000_000, today - timedelta(days=3), "Colecta"), treasurer
-    )
-    record_fund(
-        s,
-        parish,
-        FundInput(hygiene.id, 1_000_000, today - timedelta(days=3), "Obispado"),
-        treasurer,
-    )
+    received = today - timedelta(days=60)
+    fund = record_fund(s, parish, FundInput(food.id, 5_000_000, received, "Colecta"), treasurer)
+    record_fund(s, parish, FundInput(hygiene.id, 1_000_000, received, "Obispado"), treasurer)
     families = [_family(s, parish, staff, [food, hygiene]) for _ in range(4)]
 
-    def issue(family, program=food):
+    def issue(family, program=food, **kw):
         return issue_voucher(
-            s, parish=parish, program=program, family=family, user=staff, keys=keys
+            s, parish=parish, program=program, family=family, user=staff, keys=keys, **kw
         )
 
     active = issue(families[0])
     spent = issue(families[1])
     cancelled = issue(families[2])
     cancel_voucher(s, cancelled.voucher, reason="Extraviado", user=staff)
+    expired = issue(families[3], today=today - timedelta(days=40))
+    soap = issue(families[0], program=hygiene)
     round_ = issue_round(s, parish=parish, program=hygiene, user=staff, keys=keys)
+    other_code, other_voucher, other_program, other_family = _other_parish_code(s, world, keys)
     s.commit()
 
     scanner = Scanner(keeper, shop, "127.0.0.1")
-    paid, _ = redeem(s, scanner, spent.code, 5000, idempotency_key="seed-1", keys=keys)
+    paid, _ = redeem(s, scanner, spent.code, 20000, idempotency_key="seed-1", keys=keys)
     s.commit()
     settlement, _ = settle(
         s, parish, SettlementInput(shop.id, today, "transfer", "TR-1"), treasurer
@@ -99,24 +129,21 @@ def seed(db, world) -> Seed:
     voided, _ = redeem(s, scanner, active.code, 1000, idempotency_key="seed-3", keys=keys)
     s.commit()
     void_redemption(s, voided, user=keeper, reason="Error de digitación")
+    shop.accepts_hygiene = False  # the soap voucher is refused here
     s.commit()
 
-    tokens = {}
-    for role in ROLES:
-        _row, tokens[role] = create_token(s, world.users[("a", role)], "pruebas")
-    _row, other = create_token(s, world.users[("b", "staff")], "pruebas")
-    s.commit()
     return Seed(
         tokens=tokens,
-        other_parish_token=other,
         ids={
-            "program_id": [food.id, hygiene.id],
-            "family_id": [f.id for f in families],
+            "program_id": [food.id, hygiene.id, other_program],
+            "family_id": [f.id for f in families] + [other_family],
             "voucher_id": [
                 active.voucher.id,
                 spent.voucher.id,
                 cancelled.voucher.id,
+                expired.voucher.id,
                 *round_.voucher_ids,
+                other_voucher,
             ],
             "round_id": [round_.round.id],
             "redemption_id": [open_.id, paid.id, voided.id],
@@ -124,5 +151,78 @@ def seed(db, world) -> Seed:
             "shop_id": [shop.id, world.shops["b"].id],
             "fund_id": [fund.id],
         },
-        codes={"active": active.code, "spent": spent.code, "cancelled": cancelled.code},
+        codes={
+            "active": active.code,
+            "spent": spent.code,
+            "cancelled": cancelled.code,
+            "expired": expired.code,
+            "hygiene": soap.code,
+            "other_parish": other_code,
+        },
+        objects={
+            "food": food,
+            "hygiene": hygiene,
+            "families": families,
+            "active": active.voucher,
+            "spent": spent.voucher,
+            "cancelled": cancelled.voucher,
+            "open_redemption": open_,
+            "paid_redemption": paid,
+            "voided_redemption": voided,
+            "settlement": settlement,
+            "round": round_.round,
+            "round_skipped": round_.skipped,
+            "shop": shop,
+            "other_shop": world.shops["b"],
+        },
     )
+
+
+class Api:
+    """A test client speaking JSON with one role's bearer token."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.token = token
+
+    def headers(self, extra: dict | None = None) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path: str, headers: dict | None = None, **kw):
+        return self.client.get(path, headers=self.headers(headers), **kw)
+
+    def post(self, path: str, json: Any = None, headers: dict | None = None, **kw):
+        if json is None and "data" not in kw:
+            json = {}
+        return self.client.post(path, json=json, headers=self.headers(headers), **kw)
+
+
+@pytest.fixture
+def as_role(app, tokens):
+    """``as_role("staff")`` -> an Api client with that role's token in parish "a"
+    (``"other_staff"``: parish "b")."""
+
+    def _as(role: str) -> Api:
+        return Api(app.test_client(), tokens[role])
+
+    return _as
+
+
+def assert_problem(
+    response, status: int, reason: str | None = None, fields: list[str] | None = None
+) -> dict:
+    """An RFC 9457 answer: the status, problem+json, type/title/status/detail, the
+    reason code, and for 422 the fields named in `errors`."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["status"] == status
+    for key in ("type", "title", "detail"):
+        assert isinstance(body[key], str) and body[key]
+    assert body["type"].endswith("/" + body["reason"])
+    if reason is not None:
+        assert body["reason"] == reason
+    if fields is not None:
+        assert [e["field"] for e in body["errors"]] == fields
+        assert all(e["message"] for e in body["errors"])
+    return body

@@ -28,7 +28,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from voucher.api.models import IdempotencyRecord
 from voucher.auth.access import Unauthenticated
 from voucher.auth.services import user_for_token
-from voucher.errors import Forbidden, IdempotencyMismatch, ValidationFailed
+from voucher.errors import Forbidden, IdempotencyMismatch, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,7 +37,9 @@ csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-MAX_ID = 2**63 - 1  # ids beyond this cannot be in the database (SQLite refuses them)
+# Ids are INTEGER columns: 32-bit on PostgreSQL, which refuses a larger value in a query
+# (a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
@@ -70,25 +72,30 @@ spec = SpecTree(
 
 
 class Strict(BaseModel):
-    """Request bodies and queries: unknown fields are refused, never silently dropped,
-    and a date is exactly YYYY-MM-DD (pydantic alone also takes 0 or "86400" as a Unix
-    time, or a date with a time of day)."""
+    """Request bodies and queries: unknown fields are refused, never silently dropped; a
+    date is exactly YYYY-MM-DD (pydantic alone also takes 0 or "86400" as a Unix time, or
+    a date with a time of day); an id (`id`, `…_id`) fits the database's INTEGER column."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
+    def _dates_and_ids(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        if (
-            field is None
-            or value is None
-            or date not in (field.annotation, *get_args(field.annotation))
-        ):
+        if field is None or value is None:
             return value
-        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-            raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+        if date in (field.annotation, *get_args(field.annotation)):
+            if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+                raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+        elif is_id(info.field_name) and type(value) is int and value > MAX_ID:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be at most {le}", {"le": MAX_ID}
+            )
         return value
+
+
+def is_id(name: str | None) -> bool:
+    return bool(name) and (name == "id" or name.endswith("_id"))
 
 
 class FieldError(BaseModel):
@@ -201,6 +208,8 @@ def authenticate() -> None:
     allowed = getattr(current_app.view_functions.get(request.endpoint or ""), "allowed_roles", None)
     if allowed is not None and user.role not in allowed:
         raise Forbidden()
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        raise NotFound()  # no such id can exist
     check_body()
 
 
@@ -245,7 +254,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([("cursor", _l("Cursor no válido."))]) from None
-    if not 0 < value < 2**63:
+    if not 0 < value <= MAX_ID:
         raise ValidationFailed([("cursor", _l("Cursor no válido."))])
     return value
 

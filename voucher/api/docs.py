@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, jsonify, render_template
 from markupsafe import Markup, escape
 
-from voucher.api.core import MAX_ID, bp, spec
+from voucher.api.core import MAX_ID, bp, is_id, spec
 
 # Endpoints whose success is a file, not JSON: (path, method) -> media type.
 FILE_RESPONSES: dict[tuple[str, str], str] = {}
@@ -111,7 +111,9 @@ def openapi_document() -> dict[str, Any]:
             if getattr(view, "idempotent", False):
                 _idempotency(operation, required=getattr(view, "idempotency_required", False))
     _readable_names(document)
-    _add_examples(document.get("components", {}).get("schemas", {}))
+    schemas = document.get("components", {}).get("schemas", {})
+    _add_examples(schemas)
+    _id_bounds(schemas)
     return document
 
 
@@ -144,6 +146,7 @@ def _describe(operation: dict[str, Any], endpoint: str, view: Any) -> None:
     operation["x-roles"] = [role for role in ROLE_ORDER if role in roles]
     operation["security"] = [{"bearer": []}]
     for parameter in operation.get("parameters", []):
+        parameter["schema"] = _without_null(parameter["schema"])
         if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
             # Flask's int converter: digits only; ids are 64-bit.
             parameter["schema"] = {
@@ -154,6 +157,17 @@ def _describe(operation: dict[str, Any], endpoint: str, view: Any) -> None:
             }
         if not parameter.get("description"):
             parameter["description"] = parameter["schema"].get("description", "")
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query string cannot carry null: `X | None` there means only "may be left out"."""
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    if schema.get("default") is not None:
+        rest["default"] = schema["default"]
+    return {**options[0], **rest}
 
 
 def _file_answer(operation: dict[str, Any], media_type: str | None) -> None:
@@ -234,6 +248,17 @@ def _renamed(value: Any, renames: dict[str, str]) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+def _id_bounds(schemas: dict[str, Any]) -> None:
+    """Request ids are refused beyond MAX_ID (core.Strict); say so."""
+    for schema in schemas.values():
+        if schema.get("additionalProperties") is not False:
+            continue
+        for name, prop in schema.get("properties", {}).items():
+            for option in [prop, *prop.get("anyOf", [])]:
+                if is_id(name) and option.get("type") == "integer":
+                    option.setdefault("maximum", MAX_ID)
 
 
 def _add_examples(schemas: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ what they return before the OpenAPI layer sees it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Response, current_app
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -98,7 +98,7 @@ class VoucherReasonIn(Strict):
 class PrintIn(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [1, 2, 3]}]})
 
-    ids: list[StrictInt] = Field(
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
         max_length=services.MAX_PRINT, description="Voucher ids, printed in this order."
     )
 

@@ -87,7 +87,7 @@ def get_scoped(model: type[T], object_id: Any) -> T:
 
 
 def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and 0 < value < 2**63
+    return isinstance(value, int) and 0 < value < 2**31  # 32-bit INTEGER ids on PostgreSQL
 
 
 @login_manager.user_loader

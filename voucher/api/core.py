@@ -56,8 +56,11 @@ spec = SpecTree(
     description=(
         "Vouchers for parishes: families, programs, vouchers, redemptions at shops, "
         "funds and settlements. Money is integer pesos; dates YYYY-MM-DD; times ISO 8601 "
-        "with offset. Errors are application/problem+json (RFC 9457). Unknown JSON fields "
-        "are rejected with 422. Lists are paginated with `limit` and `cursor`."
+        "with offset. Bodies are JSON objects of at most 1 MB. Errors are "
+        "application/problem+json (RFC 9457) with a stable `reason`; messages follow "
+        "Accept-Language (Spanish or English). Unknown JSON fields are rejected with 422. "
+        "Lists answer `{items, next}`: pass `next` back as `cursor` (and `limit`, 1-200) "
+        "for the following page. POSTs that move money take an Idempotency-Key."
     ),
     mode="strict",
     annotations=True,

@@ -34,7 +34,7 @@ PROBLEM_DESCRIPTIONS = {
     "404": "No such object in your parish (another parish's objects answer 404 too).",
     "405": "This path does not take that method (see the Allow header).",
     "409": "Not possible in the object's current state; `reason` says why.",
-    "410": "The voucher can no longer be used (`expired`, `cancelled`, `replaced`).",
+    "410": "The voucher can no longer be used: `expired`, or `cancelled` (also a replaced code).",
     "413": "The body is larger than 1 MB.",
     "415": "The body is not JSON: send Content-Type: application/json.",
     "422": "Invalid data: `errors` lists each field with a message in your language "
@@ -148,10 +148,10 @@ def _describe(operation: dict[str, Any], endpoint: str, view: Any) -> None:
     for parameter in operation.get("parameters", []):
         parameter["schema"] = _without_null(parameter["schema"])
         if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
-            # Flask's int converter: digits only; ids are 64-bit.
+            # Flask's int converter takes digits only; a larger id cannot exist (core).
             parameter["schema"] = {
                 "type": "integer",
-                "format": "int64",
+                "format": "int32",
                 "minimum": 1,
                 "maximum": MAX_ID,
             }
@@ -193,7 +193,7 @@ def _problems(operation: dict[str, Any], method: str) -> None:
     if method in ("post", "put", "patch"):
         codes |= {"413", "415"}
     for code in codes:
-        responses.setdefault(code, {"content": {"x": {"schema": problem_schema}}})
+        responses.setdefault(code, {"content": {PROBLEM_MEDIA: {"schema": problem_schema}}})
     for code, answer in responses.items():
         if code.startswith(("4", "5")):
             answer["description"] = PROBLEM_DESCRIPTIONS.get(code, answer.get("description", ""))
@@ -239,7 +239,8 @@ def _renamed(value: Any, renames: dict[str, str]) -> Any:
     if isinstance(value, dict):
         ref = value.get("$ref")
         if isinstance(ref, str) and ref.startswith(SCHEMAS):
-            return {**value, "$ref": SCHEMAS + renames.get(ref[len(SCHEMAS) :], ref)}
+            name = ref[len(SCHEMAS) :]
+            return {**value, "$ref": SCHEMAS + renames.get(name, name)}
         return {k: _renamed(v, renames) for k, v in value.items()}
     if isinstance(value, list):
         return [_renamed(v, renames) for v in value]
@@ -395,5 +396,6 @@ def docs():
         "api/docs.html",
         document=document,
         reference=reference(document),
+        intro=prose(document["info"].get("description", "")),
         problems={code: prose(text) for code, text in PROBLEM_DESCRIPTIONS.items()},
     )

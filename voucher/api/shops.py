@@ -143,7 +143,7 @@ def enrol_shop(shop_id, json: EnrolmentIn):
     """Enrol a registered shop (e.g. one another parish registered) in the admin's
     parish, or resume a paused one. 409 `already_enrolled` if it already takes part."""
     user = require_actor()
-    shop = db.session.get(Shop, shop_id) if 0 < shop_id < 2**63 else None
+    shop = db.session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
     if shop is None:
         raise NotFound()
     services.enrol_shop(db.session, shop, parish_id(), user)

@@ -540,7 +540,7 @@ def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
 def get_redemption(session: Session, user: Any, redemption_id: Any) -> Redemption:
     """A redemption the user may see: their own shop's (shopkeeper) or their parish's
     (everyone else). Any other answers 404."""
-    valid = isinstance(redemption_id, int) and 0 < redemption_id < 2**63
+    valid = isinstance(redemption_id, int) and 0 < redemption_id < 2**31
     redemption = session.get(Redemption, redemption_id) if valid else None
     if redemption is None:
         raise NotFound()

@@ -147,7 +147,7 @@ def parish_shops(session: Session, parish_id: int) -> sa.Select:
 def get_parish_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
     """A shop visible to a parish (enrolled there, now or before); others answer 404."""
     shop = None
-    if isinstance(shop_id, int) and 0 < shop_id < 2**63:
+    if isinstance(shop_id, int) and 0 < shop_id < 2**31:
         shop = session.scalar(
             sa.select(Shop)
             .join(ShopParish, ShopParish.shop_id == Shop.id)

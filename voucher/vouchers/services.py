@@ -518,7 +518,7 @@ def vouchers_for_print(session: Session, parish_id: int, ids: Sequence[int]) -> 
     if len(wanted) > MAX_PRINT:
         limit = format_number(MAX_PRINT)
         raise ValidationFailed([("ids", _l("Se imprimen hasta %(n)s vales a la vez.", n=limit))])
-    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**63 for i in wanted):
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**31 for i in wanted):
         raise NotFound()
     found: dict[int, Voucher] = {}
     for start in range(0, len(wanted), 500):  # keep IN lists short for every database

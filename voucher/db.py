@@ -45,6 +45,16 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Ids are INTEGER columns: 32-bit on PostgreSQL, which answers a larger value in a query
+# with an error instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: Any) -> bool:
+    """Whether ``value`` could be a row id (a positive int within the column's range)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

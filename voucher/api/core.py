@@ -28,6 +28,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from voucher.api.models import IdempotencyRecord
 from voucher.auth.access import Unauthenticated
 from voucher.auth.services import user_for_token
+from voucher.db import MAX_ID
 from voucher.errors import Forbidden, IdempotencyMismatch, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
 
@@ -37,9 +38,6 @@ csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Ids are INTEGER columns: 32-bit on PostgreSQL, which refuses a larger value in a query
-# (a 500) instead of finding nothing.
-MAX_ID = 2**31 - 1
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 

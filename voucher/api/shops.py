@@ -25,6 +25,7 @@ from voucher.api.me import ParishRef
 from voucher.auth.access import parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.dates import local_today
+from voucher.db import valid_id
 from voucher.errors import NotFound
 from voucher.extensions import db
 from voucher.i18n import parish_timezone
@@ -143,7 +144,7 @@ def enrol_shop(shop_id, json: EnrolmentIn):
     """Enrol a registered shop (e.g. one another parish registered) in the admin's
     parish, or resume a paused one. 409 `already_enrolled` if it already takes part."""
     user = require_actor()
-    shop = db.session.get(Shop, shop_id) if 0 < shop_id < 2**31 else None
+    shop = db.session.get(Shop, shop_id) if valid_id(shop_id) else None
     if shop is None:
         raise NotFound()
     services.enrol_shop(db.session, shop, parish_id(), user)

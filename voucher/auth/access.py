@@ -10,6 +10,7 @@ from flask import g, request
 from flask_login import current_user
 
 from voucher.auth.models import Role, User
+from voucher.db import valid_id
 from voucher.errors import Forbidden, NotFound
 from voucher.extensions import db, login_manager
 
@@ -80,14 +81,10 @@ def shop_id() -> int:
 
 def get_scoped(model: type[T], object_id: Any) -> T:
     """Load an object of the actor's parish; another parish's object is 404, not 403."""
-    obj = db.session.get(model, object_id) if _valid_id(object_id) else None
+    obj = db.session.get(model, object_id) if valid_id(object_id) else None
     if obj is None or obj.parish_id != parish_id():  # type: ignore[attr-defined]
         raise NotFound()
     return obj
-
-
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, int) and 0 < value < 2**31  # 32-bit INTEGER ids on PostgreSQL
 
 
 @login_manager.user_loader

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from voucher.audit.services import record
 from voucher.auth.models import Role
 from voucher.dates import format_date, local_today, to_local
-from voucher.db import utcnow
+from voucher.db import utcnow, valid_id
 from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, RateLimited
 from voucher.ledger import chart, flows
 from voucher.ledger.models import Account
@@ -540,7 +540,7 @@ def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
 def get_redemption(session: Session, user: Any, redemption_id: Any) -> Redemption:
     """A redemption the user may see: their own shop's (shopkeeper) or their parish's
     (everyone else). Any other answers 404."""
-    valid = isinstance(redemption_id, int) and 0 < redemption_id < 2**31
+    valid = valid_id(redemption_id)
     redemption = session.get(Redemption, redemption_id) if valid else None
     if redemption is None:
         raise NotFound()

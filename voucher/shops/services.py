@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.auth.models import Role, User
 from voucher.auth.services import create_user
+from voucher.db import valid_id
 from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.rules import normalise_rut
 from voucher.ledger.chart import open_payable_account
@@ -147,7 +148,7 @@ def parish_shops(session: Session, parish_id: int) -> sa.Select:
 def get_parish_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
     """A shop visible to a parish (enrolled there, now or before); others answer 404."""
     shop = None
-    if isinstance(shop_id, int) and 0 < shop_id < 2**31:
+    if valid_id(shop_id):
         shop = session.scalar(
             sa.select(Shop)
             .join(ShopParish, ShopParish.shop_id == Shop.id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
 from voucher.dates import local_today
-from voucher.db import utcnow
+from voucher.db import utcnow, valid_id
 from voucher.errors import Conflict, NotFound, ValidationFailed
 from voucher.families.models import Family
 from voucher.ledger import flows
@@ -518,7 +518,7 @@ def vouchers_for_print(session: Session, parish_id: int, ids: Sequence[int]) -> 
     if len(wanted) > MAX_PRINT:
         limit = format_number(MAX_PRINT)
         raise ValidationFailed([("ids", _l("Se imprimen hasta %(n)s vales a la vez.", n=limit))])
-    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**31 for i in wanted):
+    if not all(valid_id(i) for i in wanted):
         raise NotFound()
     found: dict[int, Voucher] = {}
     for start in range(0, len(wanted), 500):  # keep IN lists short for every database

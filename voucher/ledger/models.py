@@ -60,6 +60,24 @@ class Account(Base):
         return self.debits_posted - self.credits_posted
 
 
+class AccountDay(Base):
+    """Each account's debits and credits per effective date, added to in the same
+    statement batch as its running totals. A balance at any date is then a sum over at
+    most one row per account and day, however many transfers the books hold;
+    ``ledger verify`` recomputes these rows from the transfers."""
+
+    __tablename__ = "ledger_account_day"
+    __table_args__ = (
+        sa.Index("ix_account_day_parish", "parish_id", "day", "account_id", "debits", "credits"),
+    )
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_account.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"))
+    debits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    credits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class LedgerHead(Base):
     """The tip of each parish's hash chain; locking it serialises posting per parish."""
 

@@ -32,6 +32,59 @@ from voucher.parishes.models import PeriodLock
 MAX_TRANSFER = 10**12
 GENESIS_HASH = "0" * 64
 
+# Posting runs on every charge at a shop: its statements are built once, so SQLAlchemy
+# reuses their compiled form.
+_ENTRY = Entry.__table__
+_ACCOUNT = Account.__table__
+_HEAD = LedgerHead.__table__
+_P = sa.bindparam
+_TIP = (
+    sa.select(
+        _HEAD.c.seq,
+        _HEAD.c.hash,
+        sa.select(sa.func.max(PeriodLock.closed_through))
+        .where(PeriodLock.parish_id == _P("parish_id"))
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .where(
+            _ACCOUNT.c.id.in_(_P("accounts", expanding=True)),
+            _ACCOUNT.c.parish_id == _P("parish_id"),
+            _ACCOUNT.c.closed.is_(False),
+        )
+        .scalar_subquery(),
+    )
+    .where(_HEAD.c.parish_id == _P("parish_id"))
+    .with_for_update(of=_HEAD)
+)
+_INSERT_ENTRY = sa.insert(_ENTRY)
+_IDS_BY_SEQ = (
+    sa.select(_ENTRY.c.id)
+    .where(_ENTRY.c.parish_id == _P("parish_id"), _ENTRY.c.seq.between(_P("low"), _P("high")))
+    .order_by(_ENTRY.c.seq)
+)
+_INSERT_TRANSFER = sa.insert(Transfer.__table__)
+_ADD_TO_ACCOUNT = (
+    sa.update(_ACCOUNT)
+    .where(_ACCOUNT.c.id == _P("account_id"))
+    .values(
+        debits_posted=_ACCOUNT.c.debits_posted + _P("d"),
+        credits_posted=_ACCOUNT.c.credits_posted + _P("c"),
+    )
+)
+# The same upsert on SQLite and PostgreSQL.
+_ADD_TO_DAY = sa.text(
+    "INSERT INTO ledger_account_day (account_id, day, parish_id, debits, credits) "
+    "VALUES (:account_id, :day, :parish_id, :d, :c) "
+    "ON CONFLICT (account_id, day) DO UPDATE SET "
+    "debits = ledger_account_day.debits + excluded.debits, "
+    "credits = ledger_account_day.credits + excluded.credits"
+).bindparams(sa.bindparam("day", type_=sa.Date()))
+_MOVE_HEAD = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.parish_id == _P("head"))
+    .values(seq=_P("new_seq"), hash=_P("new_hash"))
+)
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -154,11 +207,8 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
     if not pending:
         return [existing[d.idempotency_key] for d in drafts]
 
-    _check_accounts(session, parish_id, pending)
-    _check_period(session, parish_id, pending)
     _check_reversals(session, parish_id, pending)
-
-    seq, prev_hash = _lock_head(session, parish_id)
+    seq, prev_hash = _lock_head(session, parish_id, pending)
     rows = []
     for draft in pending:
         seq += 1
@@ -180,20 +230,11 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
         fields["hash"] = prev_hash = entry_hash(prev_hash, fields, draft.legs)
         rows.append(fields)
 
-    # Plain executemany, then read the ids back by sequence number: the head lock makes
-    # the range ours, and it avoids row-by-row INSERT … RETURNING on SQLite.
-    session.execute(sa.insert(Entry.__table__), rows)
-    ids = list(
-        session.execute(
-            sa.select(Entry.id)
-            .where(Entry.parish_id == parish_id, Entry.seq.between(rows[0]["seq"], seq))
-            .order_by(Entry.seq)
-        ).scalars()
-    )
+    ids = _insert_entries(session, rows)
     transfers = []
-    debits: dict[int, int] = defaultdict(int)
-    credits: dict[int, int] = defaultdict(int)
+    moves: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
     for entry_id, draft in zip(ids, pending, strict=True):
+        day = draft.effective_date
         for leg in draft.legs:
             transfers.append(
                 {
@@ -202,36 +243,58 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
                     "debit_account_id": leg.debit,
                     "credit_account_id": leg.credit,
                     "amount": leg.amount,
-                    "effective_date": draft.effective_date,
+                    "effective_date": day,
                 }
             )
-            debits[leg.debit] += leg.amount
-            credits[leg.credit] += leg.amount
-    session.execute(sa.insert(Transfer.__table__), transfers)
-    # Accounts in id order, so two transactions never wait on each other crosswise.
-    for account_id in sorted(set(debits) | set(credits)):
-        session.execute(
-            sa.update(Account)
-            .where(Account.id == account_id)
-            .values(
-                debits_posted=Account.debits_posted + debits.get(account_id, 0),
-                credits_posted=Account.credits_posted + credits.get(account_id, 0),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    session.execute(
-        sa.update(LedgerHead)
-        .where(LedgerHead.parish_id == parish_id)
-        .values(seq=seq, hash=prev_hash)
-        .execution_options(synchronize_session=False)
-    )
-    _expire_cached(session, Account, debits.keys() | credits.keys())
+            moves[leg.debit, day][0] += leg.amount
+            moves[leg.credit, day][1] += leg.amount
+    session.execute(_INSERT_TRANSFER, transfers)
+    _add_to_totals(session, parish_id, moves)
+    session.execute(_MOVE_HEAD, {"head": parish_id, "new_seq": seq, "new_hash": prev_hash})
+    _expire_cached(session, Account, {account for account, _day in moves})
     _expire_cached(session, LedgerHead, [parish_id])
     new_ids = iter(ids)
     return [
         existing[d.idempotency_key] if d.idempotency_key in existing else next(new_ids)
         for d in drafts
     ]
+
+
+def _insert_entries(session: Session, rows: list[dict]) -> list[int]:
+    """INSERT the entries and return their ids in order. One entry comes back with
+    RETURNING; many go in one executemany and their ids are read back by sequence
+    number (the head lock makes the range ours), which avoids row-by-row
+    INSERT … RETURNING on SQLite."""
+    if len(rows) == 1:
+        return [session.execute(_INSERT_ENTRY.returning(_ENTRY.c.id), rows[0]).scalar_one()]
+    session.execute(_INSERT_ENTRY, rows)
+    return list(
+        session.execute(
+            _IDS_BY_SEQ,
+            {"parish_id": rows[0]["parish_id"], "low": rows[0]["seq"], "high": rows[-1]["seq"]},
+        ).scalars()
+    )
+
+
+def _add_to_totals(
+    session: Session, parish_id: int, moves: dict[tuple[int, date], list[int]]
+) -> None:
+    """Add the posted amounts to each account's running totals and to its day's
+    totals, accounts in id order so two transactions never wait on each other
+    crosswise."""
+    per_account: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    days = []
+    for (account, day), (debit, credit) in sorted(moves.items()):
+        per_account[account][0] += debit
+        per_account[account][1] += credit
+        days.append(
+            {"account_id": account, "parish_id": parish_id, "day": day, "d": debit, "c": credit}
+        )
+    session.execute(
+        _ADD_TO_ACCOUNT,
+        [{"account_id": a, "d": d, "c": c} for a, (d, c) in per_account.items()],
+    )
+    session.execute(_ADD_TO_DAY, days)
 
 
 def _expire_cached(session: Session, model: type, ids) -> None:
@@ -294,18 +357,23 @@ def _check_reversals(session: Session, parish_id: int, drafts: Sequence[EntryDra
         raise AlreadyReversed()
 
 
-def _lock_head(session: Session, parish_id: int) -> tuple[int, str]:
-    """Lock the parish's chain tip (row lock on PostgreSQL; SQLite writers already
-    hold the database lock from BEGIN IMMEDIATE)."""
-    row = session.execute(
-        sa.select(LedgerHead.seq, LedgerHead.hash)
-        .where(LedgerHead.parish_id == parish_id)
-        .with_for_update()
-    ).first()
+def _lock_head(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> tuple[int, str]:
+    """Lock the parish's chain tip (row lock on PostgreSQL; SQLite writers already hold
+    the database lock from BEGIN IMMEDIATE) and, in the same statement, check the
+    accounts and the closed period: nothing is written before all of it holds."""
+    wanted = {a for d in drafts for leg in d.legs for a in (leg.debit, leg.credit)}
+    row = session.execute(_TIP, {"parish_id": parish_id, "accounts": sorted(wanted)}).first()
     if row is None:
+        _check_accounts(session, parish_id, drafts)
+        _check_period(session, parish_id, drafts)
         session.execute(sa.insert(LedgerHead).values(parish_id=parish_id, seq=0, hash=GENESIS_HASH))
         return 0, GENESIS_HASH
-    return row.seq, row.hash
+    seq, tip, closed_through, usable = row
+    if usable != len(wanted):
+        _check_accounts(session, parish_id, drafts)  # says which rule the entry breaks
+    if closed_through is not None and any(d.effective_date <= closed_through for d in drafts):
+        raise PeriodClosed()
+    return seq, tip
 
 
 def reversal_legs(legs: Sequence[Leg]) -> list[Leg]:

@@ -1,11 +1,10 @@
-"""Balances at a date, from the accounts' running totals.
+"""Balances at a date, from the accounts' day totals.
 
-Every account keeps ``debits_posted``/``credits_posted`` (its totals up to now). The
-balance at an earlier date is those totals minus the transfers dated after it, read
-through the (account, effective_date, amount) indexes, so the work grows with the
-transfers after the date, not with the size of the books. When the date lies in the
-first half of the books' history it is cheaper to add up the transfers up to the date
-instead, and that is what happens then.
+Posting adds every transfer to its accounts' running totals (the balance now) and to
+their totals for the transfer's date (``ledger_account_day``). The balance at the end
+of any date is the sum of an account's day totals up to it: at most one row per
+account and day with movement, read through the (parish, day, …) covering index, so
+the work does not grow with the number of transfers.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from voucher.ledger import chart
-from voucher.ledger.models import Account, AccountType, Transfer
+from voucher.ledger.models import Account, AccountDay, AccountType
 
 TYPE_ORDER = {
     AccountType.ASSET: 0,
@@ -49,78 +48,36 @@ class AccountBalance:
         return self.debit - self.credit
 
 
-def _sums(
-    session: Session, account_ids: list[int], at: date, *, after: bool
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Debits and credits per account dated after ``at`` (or on/before it)."""
-    if not account_ids:
-        return {}, {}
-    result = []
-    for column in (Transfer.debit_account_id, Transfer.credit_account_id):
-        condition = Transfer.effective_date > at if after else Transfer.effective_date <= at
-        rows = session.execute(
-            sa.select(column, sa.func.sum(Transfer.amount))
-            .where(column.in_(account_ids), condition)
-            .group_by(column)
-        ).all()
-        result.append({account: int(total) for account, total in rows})
-    return result[0], result[1]
-
-
-def _sum_later(session: Session, parish_id: int, at: date) -> bool:
-    """True when fewer transfers are expected after ``at`` than up to it (by the dates
-    of the first and last transfer: two index lookups)."""
-    # Two separate subqueries: SQLite answers a lone min() or max() from the index in one
-    # step, but reads the whole range when both share one SELECT.
-    dates = sa.select(Transfer.effective_date).where(Transfer.parish_id == parish_id)
-    first, last = session.execute(
-        sa.select(
-            dates.order_by(Transfer.effective_date).limit(1).scalar_subquery(),
-            dates.order_by(Transfer.effective_date.desc()).limit(1).scalar_subquery(),
-        )
-    ).one()
-    if first is None or at >= last:
-        return True
-    if at < first:
-        return False
-    return (at - first) >= (last - at)
-
-
-def _balances(
-    session: Session, accounts: Iterable, parish_id: int, at: date
-) -> list[AccountBalance]:
-    rows = list(accounts)
-    ids = [row.id for row in rows]
-    if _sum_later(session, parish_id, at):
-        later_debits, later_credits = _sums(session, ids, at, after=True)
-
-        def figures(row) -> tuple[int, int]:
-            return (
-                row.debits_posted - later_debits.get(row.id, 0),
-                row.credits_posted - later_credits.get(row.id, 0),
-            )
+def _totals_through(
+    session: Session, at: date, *, parish_id: int | None = None, account_id: int | None = None
+) -> dict[int, tuple[int, int]]:
+    """Debits and credits per account dated on or before ``at``, from the day totals of
+    a parish (or of one account)."""
+    query = sa.select(
+        AccountDay.account_id, sa.func.sum(AccountDay.debits), sa.func.sum(AccountDay.credits)
+    ).where(AccountDay.day <= at)
+    if account_id is not None:
+        query = query.where(AccountDay.account_id == account_id)
     else:
-        debits, credits = _sums(session, ids, at, after=False)
+        query = query.where(AccountDay.parish_id == parish_id)
+    rows = session.execute(query.group_by(AccountDay.account_id)).all()
+    return {account: (int(debit), int(credit)) for account, debit, credit in rows}
 
-        def figures(row) -> tuple[int, int]:
-            return debits.get(row.id, 0), credits.get(row.id, 0)
 
-    result = []
-    for row in rows:
-        debit, credit = figures(row)
-        result.append(
-            AccountBalance(
-                account_id=row.id,
-                code=row.code,
-                name=row.name,
-                type=AccountType(row.type),
-                debit=debit,
-                credit=credit,
-                program_id=row.program_id,
-                shop_id=row.shop_id,
-            )
+def _balances(rows: Iterable, totals: dict[int, tuple[int, int]]) -> list[AccountBalance]:
+    return [
+        AccountBalance(
+            account_id=row.id,
+            code=row.code,
+            name=row.name,
+            type=AccountType(row.type),
+            debit=totals.get(row.id, (0, 0))[0],
+            credit=totals.get(row.id, (0, 0))[1],
+            program_id=row.program_id,
+            shop_id=row.shop_id,
         )
-    return result
+        for row in rows
+    ]
 
 
 _COLUMNS = (
@@ -130,8 +87,6 @@ _COLUMNS = (
     Account.type,
     Account.program_id,
     Account.shop_id,
-    Account.debits_posted,
-    Account.credits_posted,
 )
 
 
@@ -142,7 +97,7 @@ def account_balance_at(session: Session, account_id: int, at: date) -> AccountBa
     ).first()
     if row is None:
         raise KeyError(account_id)
-    return _balances(session, [row], row.parish_id, at)[0]
+    return _balances([row], _totals_through(session, at, account_id=account_id))[0]
 
 
 def trial_balance_at(session: Session, parish_id: int, at: date) -> list[AccountBalance]:
@@ -152,7 +107,7 @@ def trial_balance_at(session: Session, parish_id: int, at: date) -> list[Account
     rows = session.execute(sa.select(*_COLUMNS).where(Account.parish_id == parish_id)).all()
     balances = [
         b
-        for b in _balances(session, rows, parish_id, at)
+        for b in _balances(rows, _totals_through(session, at, parish_id=parish_id))
         if b.debit or b.credit or b.code in ALWAYS_SHOWN
     ]
     return sorted(

@@ -190,7 +190,7 @@ def field_errors(error: Any) -> list[tuple[str, str]]:
 
 @bp.before_request
 def authenticate() -> None:
-    for name in ("idempotency", "idempotency_restore"):
+    for name in ("idempotency", "idempotency_record", "idempotency_restore"):
         g.pop(name, None)  # never carried over from an earlier request
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
@@ -329,6 +329,9 @@ def idempotent(
     return decorate
 
 
+_REMEMBER = sa.insert(IdempotencyRecord.__table__)
+
+
 def _plain(result: Any) -> Any:
     """Pydantic models (alone or with a status) as JSON-ready data, so views need not dump."""
     if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
@@ -361,24 +364,23 @@ def _replay(stored: IdempotencyRecord, body_hash: str) -> Response:
 def _remember(
     user_id: int, key: str, body_hash: str, result: Any, redact: Callable[[Any], Any] | None = None
 ) -> Any:
-    """Keep the response in the same transaction as the work (committed after the view)."""
+    """Keep the response in the same transaction as the work (written and committed
+    after the view, where a concurrent twin's row is caught)."""
     response = current_app.make_response(_plain(result))
     if response.status_code < 400 and response.mimetype == "application/json":
         body = response.get_data(as_text=True)
         if redact is not None:
             body = json_dumps(redact(json.loads(body)))
-        db.session.add(
-            IdempotencyRecord(
-                user_id=user_id,
-                key=key,
-                method=request.method,
-                path=request.path,
-                request_hash=body_hash,
-                status=response.status_code,
-                body=body,
-            )
-        )
         g.idempotency = (user_id, key, body_hash)
+        g.idempotency_record = {
+            "user_id": user_id,
+            "key": key,
+            "method": request.method,
+            "path": request.path,
+            "request_hash": body_hash,
+            "status": response.status_code,
+            "body": body,
+        }
     return response
 
 
@@ -390,6 +392,9 @@ def commit(response: Response) -> Response:
         db.session.rollback()
         return response
     try:
+        record = g.pop("idempotency_record", None)
+        if record is not None:
+            db.session.execute(_REMEMBER, record)
         db.session.commit()
     except IntegrityError:
         # The same request finished first in another worker: answer as it did.

@@ -108,18 +108,24 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
 
 
 def user_for_token(session: Session, clear: str) -> User | None:
-    token = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if token is None or not token.user.active:
+    """The active user a live token belongs to (one query), or None."""
+    found = session.execute(
+        sa.select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None))
+    ).first()
+    if found is None or not found[0].active:
         return None
+    user, token_id, last_used_at = found
     now = utcnow()
     # Record use at most once a minute: the token check stays a read on busy clients.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-    return token.user
+    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
+        session.execute(
+            sa.update(ApiToken.__table__)
+            .where(ApiToken.__table__.c.id == token_id)
+            .values(last_used_at=now)
+        )
+    return user
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:

@@ -90,3 +90,29 @@ def account_id(session: Session, parish_id: int, code: str) -> int:
 
         raise UnknownAccount()
     return found
+
+
+def redemption_accounts(
+    session: Session, parish_id: int, shop_id: int, shop_name: str
+) -> tuple[int, int]:
+    """(vouchers outstanding, payable to the shop): the two accounts a redemption moves
+    money between, in one query; the payable is opened if the shop has none yet."""
+    codes = {VOUCHERS: None, payable_code(shop_id): None}
+    for account_id_, code in session.execute(
+        _BY_CODES, {"parish_id": parish_id, "codes": list(codes)}
+    ):
+        codes[code] = account_id_
+    outstanding, payable = codes.values()
+    if outstanding is None:
+        from voucher.ledger.errors import UnknownAccount
+
+        raise UnknownAccount()
+    if payable is None:
+        payable = open_payable_account(session, parish_id, shop_id, shop_name)
+    return outstanding, payable
+
+
+_BY_CODES = sa.select(Account.__table__.c.id, Account.__table__.c.code).where(
+    Account.__table__.c.parish_id == sa.bindparam("parish_id"),
+    Account.__table__.c.code.in_(sa.bindparam("codes", expanding=True)),
+)

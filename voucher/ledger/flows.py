@@ -165,22 +165,22 @@ def redemption(
     session: Session,
     *,
     parish_id: int,
-    shop_id: int,
-    shop_name: str,
+    accounts: tuple[int, int],
     redemption_id: int,
     voucher_id: int,
     amount: int,
     serial: str,
     user_id: int | None,
 ) -> int:
-    payable = chart.open_payable_account(session, parish_id, shop_id, shop_name)
-    legs = [Leg(chart.account_id(session, parish_id, chart.VOUCHERS), payable, amount)]
+    """``accounts`` is (vouchers outstanding, payable to the shop), from
+    ``chart.redemption_accounts``."""
+    outstanding, payable = accounts
     return post_entry(
         session,
         EntryDraft(
             parish_id,
             EntryKind.REDEMPTION,
-            legs,
+            [Leg(outstanding, payable, amount)],
             memo=f"Canje {redemption_id:06d} vale {serial}",
             user_id=user_id,
             voucher_id=voucher_id,

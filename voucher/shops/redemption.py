@@ -86,11 +86,7 @@ _TAKE = (
     .returning(_VOUCHER.c.remaining, _VOUCHER.c.status)
 )
 _INSERT_REDEMPTION = sa.insert(_REDEMPTION).returning(_REDEMPTION.c.id)
-_PAYABLE = (
-    sa.select(_ACCOUNT.c.id)
-    .where(_ACCOUNT.c.parish_id == _P("parish_id"), _ACCOUNT.c.code == _P("code"))
-    .with_for_update()
-)
+_LOCK_ACCOUNT = sa.select(_ACCOUNT.c.id).where(_ACCOUNT.c.id == _P("account_id")).with_for_update()
 _BY_KEY = sa.select(_REDEMPTION.c.id, _REDEMPTION.c.request_hash).where(
     _REDEMPTION.c.idempotency_key == _P("key")
 )
@@ -430,6 +426,7 @@ def redeem(
         if refusal is not None:
             refusal.voucher = voucher
             raise refusal
+        accounts = chart.redemption_accounts(session, voucher.parish_id, shop.id, shop.name)
         if not _take(session, voucher, amount, day):
             # Spent between our read and our write: by a retry of this very request
             # (answer as it did), or by someone else (say why, from the fresh row).
@@ -460,12 +457,11 @@ def redeem(
                 raise
             return replay, True
         set_committed_value(redemption, "voucher", voucher)  # callers read it: keep it loaded
-        _lock_payable(session, voucher.parish_id, shop)
+        _lock_payable(session, accounts[1])
         flows.redemption(
             session,
             parish_id=voucher.parish_id,
-            shop_id=shop.id,
-            shop_name=shop.name,
+            accounts=accounts,
             redemption_id=redemption.id,
             voucher_id=voucher.id,
             amount=amount,
@@ -519,13 +515,12 @@ def _insert_redemption(session: Session, **values: Any) -> Redemption:
     return redemption
 
 
-def _lock_payable(session: Session, parish_id: int, shop: Shop) -> int:
-    """Lock the shop's payable account before the ledger head, as settlements do."""
-    code = chart.payable_code(shop.id)
-    payable = session.scalar(_PAYABLE, {"parish_id": parish_id, "code": code})
-    if payable is None:  # enrolment opens it; an old shop may predate that
-        payable = chart.open_payable_account(session, parish_id, shop.id, shop.name)
-    return payable
+def _lock_payable(session: Session, payable_id: int) -> None:
+    """Lock the shop's payable account before the ledger head, as settlements do, so
+    neither waits on the other crosswise (PostgreSQL row lock; SQLite writers already
+    hold the whole database, so there it would be a statement for nothing)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(_LOCK_ACCOUNT, {"account_id": payable_id})
 
 
 def _replay(session: Session, key: str, wanted: str) -> Redemption | None:
@@ -588,7 +583,10 @@ def void_redemption(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-    _lock_payable(session, redemption.parish_id, redemption.shop)
+    shop = redemption.shop
+    _lock_payable(
+        session, chart.redemption_accounts(session, redemption.parish_id, shop.id, shop.name)[1]
+    )
     changed = session.execute(
         sa.update(Redemption)
         .where(

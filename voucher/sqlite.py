@@ -6,6 +6,8 @@ Writers also queue on an advisory file lock next to the database before BEGIN
 IMMEDIATE: SQLite's own busy handler waits by sleeping in growing steps (up to 100 ms),
 so a freed lock could sit idle while every waiter sleeps; the file lock hands it over
 at once. The database lock stays the guard; the file lock only orders the queue.
+Threads of one process line up on an in-process lock first, so that only one of them
+polls the file lock while the others sleep.
 
 A view marked ``@reads_then_writes`` starts deferred (reading, holding no lock) and
 takes the write lock at its first INSERT/UPDATE/DELETE: the read-only transaction is
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from typing import Any
 
@@ -31,6 +34,8 @@ BUSY_TIMEOUT_MS = 5000
 _LOCK_FD = "vales_writer_lock_fd"
 _LOCK_HELD = "vales_writer_lock_held"
 _UPGRADE = "vales_upgrade_on_write"
+_QUEUE = "vales_process_queue"
+_PROCESS_QUEUES: dict[str, threading.Lock] = {}  # one per database file
 # A SAVEPOINT counts as a write: ending the read part after it would release it.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
 
@@ -73,14 +78,21 @@ def _open_queue(dbapi_connection: Any, info: dict) -> None:
     path = row[2] if row else ""
     if path:  # not for in-memory databases
         info[_LOCK_FD] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        info[_QUEUE] = _PROCESS_QUEUES.setdefault(path, threading.Lock())
 
 
 def _join_queue(info: dict) -> None:
-    """Wait (at most the busy timeout) for the writers' file lock."""
+    """Wait (at most the busy timeout) for the writers' file lock. Threads of one
+    process first queue on an in-process lock, which sleeps without polling: only
+    the thread at its head polls the file lock, so the waiting threads do not take
+    the interpreter away from the one that holds the database."""
     fd = info.get(_LOCK_FD)
     if fd is None or info.get(_LOCK_HELD):
         return
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    queue = info[_QUEUE]
+    if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        return  # fall back on SQLite's own busy timeout
     pause = 0.0002
     while True:
         try:
@@ -89,6 +101,7 @@ def _join_queue(info: dict) -> None:
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
+                queue.release()
                 return  # fall back on SQLite's own busy timeout
             time.sleep(pause)
             pause = min(pause * 2, 0.002)
@@ -98,6 +111,7 @@ def _leave_queue(info: dict) -> None:
     if info.pop(_LOCK_HELD, False):
         with contextlib.suppress(OSError):
             fcntl.flock(info[_LOCK_FD], fcntl.LOCK_UN)
+        info[_QUEUE].release()
 
 
 def _begin_immediate(dbapi_connection: Any, info: dict) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.treasury.conftest import at, settle_all
 from voucher.ledger import chart
-from voucher.ledger.models import Account, Transfer
+from voucher.ledger.models import Account, AccountDay, Transfer
 from voucher.ledger.reports import account_balance_at, trial_balance_at
 from voucher.shops.models import Redemption
 from voucher.shops.redemption import void_redemption
@@ -75,6 +75,36 @@ def test_balances_at_any_date_equal_the_sum_of_transfers_up_to_it(t):
     # Assets first, bank before anything else; the fixed accounts always listed.
     codes = [b.code for b in trial_balance_at(s, pid, base - timedelta(days=500))]
     assert codes[0] == "bank" and "vouchers" in codes
+
+
+def day_totals(session) -> list[tuple]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            sa.select(
+                AccountDay.account_id,
+                AccountDay.day,
+                AccountDay.parish_id,
+                AccountDay.debits,
+                AccountDay.credits,
+            ).order_by(AccountDay.account_id, AccountDay.day)
+        )
+    ]
+
+
+def test_the_migration_builds_the_same_day_totals_as_posting(t, db):
+    """Books posted before the day totals existed get them from their transfers."""
+    from flask_migrate import downgrade, upgrade
+
+    spread(t)
+    posted = day_totals(t.session)
+    assert len(posted) > 30
+    t.session.commit()
+    t.session.close()
+    downgrade(revision="0002")
+    assert "ledger_account_day" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    assert day_totals(db.session) == posted
 
 
 def test_program_report_figures(t):

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from tests.conftest import PG_URL
 from tests.shops.conftest import books_ok
 from voucher.shops.models import Redemption, RedemptionStatus
 
@@ -180,4 +181,59 @@ def test_spent_between_the_check_and_the_charge(api, issue, db, world, monkeypat
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["reason"] == "already_used"
     assert [r.amount for r in committed(db, issued.voucher.id)] == [15000]
+    books_ok(db, world)
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite writers queue whole")
+def test_a_cancellation_and_an_issuance_at_once_never_deadlock(app, issue, db, world):
+    """Issuance locks the program row, then the ledger head; a cancellation returning
+    value to the same program must take them in that order too, or each would hold
+    what the other waits for and PostgreSQL would abort one of them."""
+    from sqlalchemy.orm import Session
+
+    from voucher.ledger import chart, flows
+    from voucher.ledger.models import EntryKind
+    from voucher.ledger.posting import EntryDraft, Leg, post_entry
+    from voucher.vouchers.models import Voucher
+    from voucher.vouchers.services import cancel_voucher
+
+    voucher_id = issue(amount=15_000).voucher.id
+    staff = world.users[("a", "staff")]
+    parish = world.parishes["a"]
+    program_id = db.session.get(Voucher, voucher_id).program_id
+    bank = chart.account_id(db.session, parish.id, chart.BANK)
+    fund = chart.account_id(db.session, parish.id, chart.fund_code(program_id))
+    db.session.commit()
+    errors: list[BaseException] = []
+
+    issuing = Session(db.engine)
+    flows.reserve_fund(issuing, program_id, 100)  # holds the program row
+
+    engine = db.engine
+
+    def cancel() -> None:
+        with app.app_context(), Session(engine) as s:
+            try:
+                cancel_voucher(s, s.get(Voucher, voucher_id), reason="se mudó", user=s.merge(staff))
+                s.commit()
+            except BaseException as error:
+                errors.append(error)
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join(timeout=1.0)  # it now waits for the program row
+    try:
+        # The issuance goes on to the ledger head, as issue_voucher does.
+        post_entry(
+            issuing,
+            EntryDraft(parish.id, EntryKind.FUND_RECEIVED, [Leg(bank, fund, 100)], memo="x"),
+        )
+        issuing.rollback()
+    finally:
+        issuing.close()
+    canceller.join(timeout=10)
+    assert not canceller.is_alive()
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(Voucher, voucher_id).status.value == "cancelled"
     books_ok(db, world)

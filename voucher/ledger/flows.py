@@ -74,6 +74,7 @@ def fund_received(
             amount,
         )
     ]
+    _change_fund(session, program_id, amount)  # the program row before the ledger head
     entry = post_entry(
         session,
         EntryDraft(
@@ -86,8 +87,13 @@ def fund_received(
             fund_id=fund_id,
         ),
     )
-    _change_fund(session, program_id, amount)
     return entry
+
+
+def lock_program(session: Session, program_id: int) -> None:
+    """Lock the program row ahead of the ledger head, the order issuance takes them in
+    (a row lock on PostgreSQL; SQLite writers hold the whole database already)."""
+    session.execute(sa.select(Program.id).where(Program.id == program_id).with_for_update())
 
 
 def reserve_fund(session: Session, program_id: int, total: int) -> None:
@@ -146,6 +152,7 @@ def voucher_closed(
         )
     ]
     kind = EntryKind.VOUCHER_EXPIRED if expired else EntryKind.VOUCHER_CANCELLED
+    _change_fund(session, program_id, amount)  # the program row before the ledger head
     entry = post_entry(
         session,
         EntryDraft(
@@ -157,7 +164,6 @@ def voucher_closed(
             voucher_id=voucher_id,
         ),
     )
-    _change_fund(session, program_id, amount)
     return entry
 
 

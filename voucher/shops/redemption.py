@@ -4,10 +4,11 @@ Double spending is stopped by the database: one conditional relative UPDATE of t
 voucher's remaining value that must change exactly one row, in the same transaction
 as the redemption row and its ledger entry.
 
-Row locks on PostgreSQL are always taken in one order, so a redemption, a void and a
-settlement of the same shop never wait on each other crosswise: the voucher row, then
-the shop's payable account, then the redemption row, then the parish's ledger head
-(inside posting). SQLite writers hold the whole database from BEGIN IMMEDIATE.
+Row locks on PostgreSQL are always taken in one order, so a redemption, a void, a
+settlement and an issuance never wait on each other crosswise: the voucher row, then
+the shop's payable account, then the redemption row, then the program (when value
+returns to its fund), then the parish's ledger head (inside posting). SQLite writers
+hold the whole database from BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -612,6 +613,8 @@ def void_redemption(
     if voucher.status == VoucherStatus.REDEEMED:
         voucher.status = VoucherStatus.ACTIVE
     session.flush()
+    if after != VoucherStatus.ACTIVE:
+        flows.lock_program(session, voucher.program_id)  # the value goes on to the fund
     flows.redemption_voided(session, redemption_id=redemption.id, user_id=user.id)
     if after != VoucherStatus.ACTIVE:
         close_voucher(

@@ -135,9 +135,9 @@ def test_same_key_with_another_amount_is_refused_and_charges_nothing(login_as, i
 @pytest.mark.parametrize(
     ("typed", "message", "status"),
     [
-        ("12,5", "Escriba un monto en pesos, mayor que cero.", 422),
-        ("0", "Escriba un monto en pesos, mayor que cero.", 422),
-        ("doce mil", "Escriba un monto en pesos, mayor que cero.", 422),
+        ("12,5", "Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale.", 422),
+        ("0", "Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale.", 422),
+        ("doce mil", "Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale.", 422),
         ("20.000", "El monto supera el saldo del vale ($15.000).", 409),
     ],
 )

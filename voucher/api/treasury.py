@@ -335,6 +335,9 @@ def list_settlements(query: PageQuery):
 @spec.validate(resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem), tags=TAGS)
 @role_required(Role.TREASURER, Role.ADMIN)
 def get_settlement(settlement_id: int):
+    """One payment to a shop: its status (proposed, paid, rejected or reversed), amount
+    and number of redemptions covered, the day it covers through, how and when it was
+    paid."""
     return _settlement_out(get_scoped(Settlement, settlement_id))
 
 

@@ -81,7 +81,7 @@ class ShopNotEnrolled(RedemptionRefused):
 class BadAmount(RedemptionRefused):
     status = 422
     reason = "bad_amount"
-    message = _l("Escriba un monto en pesos, mayor que cero.")
+    message = _l("Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale.")
 
 
 @dataclass(frozen=True)

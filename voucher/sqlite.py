@@ -104,7 +104,7 @@ def _join_queue(info: dict) -> None:
                 queue.release()
                 return  # fall back on SQLite's own busy timeout
             time.sleep(pause)
-            pause = min(pause * 2, 0.002)
+            pause = min(pause * 2, 0.0005)
 
 
 def _leave_queue(info: dict) -> None:

@@ -458,17 +458,8 @@ def redeem(
                 raise
             return replay, True
         set_committed_value(redemption, "voucher", voucher)  # callers read it: keep it loaded
-        _lock_payable(session, accounts[1])
-        flows.redemption(
-            session,
-            parish_id=voucher.parish_id,
-            accounts=accounts,
-            redemption_id=redemption.id,
-            voucher_id=voucher.id,
-            amount=amount,
-            serial=voucher.serial,
-            user_id=scanner.user.id,
-        )
+        # The scan log and the audit trail first: on PostgreSQL the ledger head stays
+        # locked from posting until the commit, so posting comes last.
         log_scan(session, scanner, action="redeem", voucher=voucher, code_hash=code_hash)
         record(
             session,
@@ -479,6 +470,17 @@ def redeem(
             obj=redemption,
             amount=amount,
             serial=voucher.serial,
+        )
+        _lock_payable(session, accounts[1])
+        flows.redemption(
+            session,
+            parish_id=voucher.parish_id,
+            accounts=accounts,
+            redemption_id=redemption.id,
+            voucher_id=voucher.id,
+            amount=amount,
+            serial=voucher.serial,
+            user_id=scanner.user.id,
         )
         return redemption, False
 

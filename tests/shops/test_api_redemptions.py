@@ -107,7 +107,10 @@ def test_bad_amounts(api, issue, amount):
     response = charge(api("shopkeeper"), issue(15000).code, amount)
     assert response.status_code == 422
     assert response.get_json()["reason"] == "bad_amount"
-    assert response.get_json()["detail"] == "Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale."
+    assert (
+        response.get_json()["detail"]
+        == "Escriba un monto en pesos enteros, desde $1 hasta el saldo del vale."
+    )
 
 
 def test_amount_must_be_an_integer(api, issue):

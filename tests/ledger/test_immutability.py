@@ -105,3 +105,32 @@ def test_verify_cli_passes_on_clean_books(db, books, app):
     result = app.test_cli_runner().invoke(args=["ledger", "verify", "--parish", "jesus-maestro"])
     assert result.exit_code == 0, result.output
     assert "Ledger verified." in result.output
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # Value moved from one day to another: the account's totals still agree.
+        "UPDATE ledger_account_day SET day = '2020-01-01'"
+        " WHERE day = (SELECT MAX(day) FROM ledger_account_day)"
+        " AND account_id = (SELECT MIN(account_id) FROM ledger_account_day"
+        " WHERE day = (SELECT MAX(day) FROM ledger_account_day))",
+        "UPDATE ledger_account_day SET credits = credits + 500"
+        " WHERE account_id = (SELECT MAX(account_id) FROM ledger_account_day)",
+        "DELETE FROM ledger_account_day",
+    ],
+)
+def test_day_totals_that_disagree_with_the_transfers_fail_verify(db, books, sql):
+    """Balances at a date are read from the day totals, so verify recomputes them."""
+    record_fund(
+        db.session,
+        books.parish,
+        FundInput(books.program.id, 1000, date(2026, 2, 1), "Rifa"),
+        books.treasurer,
+    )
+    db.session.commit()
+    assert verify_parish(db.session, books.parish).ok
+    raw(db, sql)
+    db.session.expire_all()
+    report = verify_parish(db.session, books.parish)
+    assert any("day totals" in f for f in report.failures), report.failures

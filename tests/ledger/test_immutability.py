@@ -94,7 +94,7 @@ def test_rewritten_memo_fails_verify(db, books, app):
     assert any("altered" in f for f in report.failures), report.failures
 
 
-def test_verify_cli_passes_on_clean_books(db, books, app):
+def fund_a_raffle(db, books) -> None:
     record_fund(
         db.session,
         books.parish,
@@ -102,6 +102,10 @@ def test_verify_cli_passes_on_clean_books(db, books, app):
         books.treasurer,
     )
     db.session.commit()
+
+
+def test_verify_cli_passes_on_clean_books(db, books, app):
+    fund_a_raffle(db, books)
     result = app.test_cli_runner().invoke(args=["ledger", "verify", "--parish", "jesus-maestro"])
     assert result.exit_code == 0, result.output
     assert "Ledger verified." in result.output
@@ -122,13 +126,7 @@ def test_verify_cli_passes_on_clean_books(db, books, app):
 )
 def test_day_totals_that_disagree_with_the_transfers_fail_verify(db, books, sql):
     """Balances at a date are read from the day totals, so verify recomputes them."""
-    record_fund(
-        db.session,
-        books.parish,
-        FundInput(books.program.id, 1000, date(2026, 2, 1), "Rifa"),
-        books.treasurer,
-    )
-    db.session.commit()
+    fund_a_raffle(db, books)
     assert verify_parish(db.session, books.parish).ok
     raw(db, sql)
     db.session.expire_all()

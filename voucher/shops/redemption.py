@@ -87,6 +87,11 @@ _TAKE = (
     .returning(_VOUCHER.c.remaining, _VOUCHER.c.status)
 )
 _INSERT_REDEMPTION = sa.insert(_REDEMPTION).returning(_REDEMPTION.c.id)
+_WITH_PARISH = (
+    sa.select(Voucher, Parish)
+    .join(Parish, Parish.id == Voucher.parish_id)
+    .where(Voucher.code_hash == _P("code_hash"))
+)
 _LOCK_ACCOUNT = sa.select(_ACCOUNT.c.id).where(_ACCOUNT.c.id == _P("account_id")).with_for_update()
 _BY_KEY = sa.select(_REDEMPTION.c.id, _REDEMPTION.c.request_hash).where(
     _REDEMPTION.c.idempotency_key == _P("key")
@@ -281,16 +286,23 @@ def refusal_for(
 
 def _resolve(
     session: Session, scanner: Scanner, code_text: str, keys: CodeKeys
-) -> tuple[Voucher, str]:
-    """The voucher a typed or scanned code names. Refuses typos and unknown codes (both
-    count against the unknown-code brake), old replaced codes, and another parish's
-    voucher for parish staff (unknown to them)."""
+) -> tuple[Voucher, Parish, str]:
+    """The voucher a typed or scanned code names, with its parish. Refuses typos and
+    unknown codes (both count against the unknown-code brake), old replaced codes, and
+    another parish's voucher for parish staff (unknown to them)."""
     try:
         code = normalize_code(code_text or "")
     except CodeTypo:
         raise rules.CodeTypoRefused() from None
     code_hash = keys.lookup_hash(code)
-    voucher, replaced = find_by_code(session, code_hash)
+    # A live code (nearly every scan) brings its parish in the same query.
+    found = session.execute(_WITH_PARISH, {"code_hash": code_hash}).first()
+    if found is not None:
+        voucher, parish = found
+        replaced = False
+    else:
+        voucher, replaced = find_by_code(session, code_hash)
+        parish = session.get(Parish, voucher.parish_id) if voucher is not None else None
     staff_parish = getattr(scanner.user, "parish_id", None)
     if voucher is None or (scanner.shop is None and voucher.parish_id != staff_parish):
         refusal = rules.UnknownCode()
@@ -301,7 +313,7 @@ def _resolve(
         refusal.code_hash = code_hash
         refusal.voucher = voucher
         raise refusal
-    return voucher, code_hash
+    return voucher, parish, code_hash
 
 
 def guarded(
@@ -349,8 +361,7 @@ def lookup(
 
     def work() -> Lookup:
         check_rate(session, scanner, limits)
-        voucher, code_hash = _resolve(session, scanner, code_text, keys)
-        parish = session.get(Parish, voucher.parish_id)
+        voucher, parish, code_hash = _resolve(session, scanner, code_text, keys)
         refusal = refusal_for(
             session, voucher, parish, scanner.shop, today or local_today(parish.timezone)
         )
@@ -417,8 +428,7 @@ def redeem(
         if replay is not None:
             return replay, True
         check_rate(session, scanner, limits)
-        voucher, code_hash = _resolve(session, scanner, code_text, keys)
-        parish = session.get(Parish, voucher.parish_id)
+        voucher, parish, code_hash = _resolve(session, scanner, code_text, keys)
         day = today or local_today(parish.timezone)
         valid = _valid_amount(amount)
         refusal = refusal_for(session, voucher, parish, shop, day, amount if valid else None)

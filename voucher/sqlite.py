@@ -93,18 +93,27 @@ def _join_queue(info: dict) -> None:
     queue = info[_QUEUE]
     if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
         return  # fall back on SQLite's own busy timeout
+    if _poll_file_lock(fd, deadline):
+        info[_LOCK_HELD] = True
+    else:
+        queue.release()  # fall back on SQLite's own busy timeout
+
+
+def _poll_file_lock(fd: int, deadline: float) -> bool:
+    """Take the file lock, trying at least every 0.5 ms until ``deadline``; False on
+    time out or on an error (SQLite's own lock still guards the database)."""
     pause = 0.0002
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            info[_LOCK_HELD] = True
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() > deadline:
-                queue.release()
-                return  # fall back on SQLite's own busy timeout
+                return False
             time.sleep(pause)
             pause = min(pause * 2, 0.0005)
+        except OSError:
+            return False
 
 
 def _leave_queue(info: dict) -> None:

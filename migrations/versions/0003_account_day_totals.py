@@ -26,6 +26,9 @@ def upgrade():
         sa.Column("parish_id", sa.Integer(), nullable=False),
         sa.Column("debits", sa.BigInteger(), nullable=False),
         sa.Column("credits", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "debits >= 0 AND credits >= 0", name=op.f("ck_ledger_account_day_totals_not_negative")
+        ),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["ledger_account.id"],

@@ -61,13 +61,14 @@ class Account(Base):
 
 
 class AccountDay(Base):
-    """Each account's debits and credits per effective date, added to in the same
-    statement batch as its running totals. A balance at any date is then a sum over at
+    """Each account's debits and credits per effective date, added to by posting in the
+    same transaction as its running totals. A balance at any date is then a sum over at
     most one row per account and day, however many transfers the books hold;
     ``ledger verify`` recomputes these rows from the transfers."""
 
     __tablename__ = "ledger_account_day"
     __table_args__ = (
+        sa.CheckConstraint("debits >= 0 AND credits >= 0", name="totals_not_negative"),
         sa.Index("ix_account_day_parish", "parish_id", "day", "account_id", "debits", "credits"),
     )
 

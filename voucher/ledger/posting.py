@@ -57,6 +57,7 @@ _TIP = (
     .with_for_update(of=_HEAD)
 )
 _INSERT_ENTRY = sa.insert(_ENTRY)
+_INSERT_ENTRY_RETURNING = _INSERT_ENTRY.returning(_ENTRY.c.id)
 _IDS_BY_SEQ = (
     sa.select(_ENTRY.c.id)
     .where(_ENTRY.c.parish_id == _P("parish_id"), _ENTRY.c.seq.between(_P("low"), _P("high")))
@@ -266,7 +267,7 @@ def _insert_entries(session: Session, rows: list[dict]) -> list[int]:
     number (the head lock makes the range ours), which avoids row-by-row
     INSERT … RETURNING on SQLite."""
     if len(rows) == 1:
-        return [session.execute(_INSERT_ENTRY.returning(_ENTRY.c.id), rows[0]).scalar_one()]
+        return [session.execute(_INSERT_ENTRY_RETURNING, rows[0]).scalar_one()]
     session.execute(_INSERT_ENTRY, rows)
     return list(
         session.execute(
@@ -360,7 +361,9 @@ def _check_reversals(session: Session, parish_id: int, drafts: Sequence[EntryDra
 def _lock_head(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> tuple[int, str]:
     """Lock the parish's chain tip (row lock on PostgreSQL; SQLite writers already hold
     the database lock from BEGIN IMMEDIATE) and, in the same statement, check the
-    accounts and the closed period: nothing is written before all of it holds."""
+    accounts and the closed period: nothing is written before all of it holds. (On
+    PostgreSQL the checks read the snapshot the statement started with, as the
+    separate queries before the lock did.)"""
     wanted = {a for d in drafts for leg in d.legs for a in (leg.debit, leg.credit)}
     row = session.execute(_TIP, {"parish_id": parish_id, "accounts": sorted(wanted)}).first()
     if row is None:
@@ -371,6 +374,7 @@ def _lock_head(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -
     seq, tip, closed_through, usable = row
     if usable != len(wanted):
         _check_accounts(session, parish_id, drafts)  # says which rule the entry breaks
+        raise UnknownAccount()  # (read again, they looked fine: refuse all the same)
     if closed_through is not None and any(d.effective_date <= closed_through for d in drafts):
         raise PeriodClosed()
     return seq, tip

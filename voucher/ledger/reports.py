@@ -92,9 +92,7 @@ _COLUMNS = (
 
 def account_balance_at(session: Session, account_id: int, at: date) -> AccountBalance:
     """One account at the end of ``at`` (KeyError for an unknown account)."""
-    row = session.execute(
-        sa.select(*_COLUMNS, Account.parish_id).where(Account.id == account_id)
-    ).first()
+    row = session.execute(sa.select(*_COLUMNS).where(Account.id == account_id)).first()
     if row is None:
         raise KeyError(account_id)
     return _balances([row], _totals_through(session, at, account_id=account_id))[0]

@@ -1,5 +1,6 @@
 """Proof that the books are right: every invariant of domain.md recomputed from the
-rows, with set-based queries (no Python loop over all transfers)."""
+rows. The sums are set-based queries; only the hash chain walks every entry and its
+transfers, in ranges of sequence numbers, on plain driver rows."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from voucher.treasury.models import Fund, Settlement, SettlementStatus
 from voucher.vouchers.models import Voucher, VoucherStatus
 
 LEDGER_TABLES = ("ledger_entry", "ledger_transfer")
-HASH_BATCH = 5000
+IN_LIST_BATCH = 5000  # ids per IN (…) list
 CHAIN_BATCH = 20_000
 
 
@@ -356,14 +357,14 @@ def _reversals_mirror(session: Session, pid: int, report: Report) -> None:
         return
     legs: dict[int, list[tuple[int, int, int]]] = {}
     ids = [i for pair in pairs for i in pair]
-    for i in range(0, len(ids), HASH_BATCH):
+    for i in range(0, len(ids), IN_LIST_BATCH):
         for entry_id, d, c, a in session.execute(
             sa.select(
                 Transfer.entry_id,
                 Transfer.debit_account_id,
                 Transfer.credit_account_id,
                 Transfer.amount,
-            ).where(Transfer.entry_id.in_(ids[i : i + HASH_BATCH]))
+            ).where(Transfer.entry_id.in_(ids[i : i + IN_LIST_BATCH]))
         ):
             legs.setdefault(entry_id, []).append((d, c, a))
     for reversal, orig in pairs:

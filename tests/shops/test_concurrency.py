@@ -7,6 +7,7 @@ import http.client
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import PG_URL
 from tests.shops.conftest import books_ok
+from voucher.dates import local_today
 from voucher.shops.models import Redemption, RedemptionStatus
 
 
@@ -184,56 +186,113 @@ def test_spent_between_the_check_and_the_charge(api, issue, db, world, monkeypat
     books_ok(db, world)
 
 
-@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite writers queue whole")
-def test_a_cancellation_and_an_issuance_at_once_never_deadlock(app, issue, db, world):
-    """Issuance locks the program row, then the ledger head; a cancellation returning
-    value to the same program must take them in that order too, or each would hold
-    what the other waits for and PostgreSQL would abort one of them."""
+def beside_an_issuance(app, db, parish, program_id: int, work) -> list[BaseException]:
+    """Run ``work(session)`` in another thread while this one does what issuance does:
+    hold the program row (its fund reserved), then go on to the ledger head. Returns
+    what ``work`` raised. PostgreSQL aborts one side of a deadlock with an error."""
     from sqlalchemy.orm import Session
 
     from voucher.ledger import chart, flows
     from voucher.ledger.models import EntryKind
     from voucher.ledger.posting import EntryDraft, Leg, post_entry
-    from voucher.vouchers.models import Voucher
-    from voucher.vouchers.services import cancel_voucher
 
-    voucher_id = issue(amount=15_000).voucher.id
-    staff = world.users[("a", "staff")]
-    parish = world.parishes["a"]
-    program_id = db.session.get(Voucher, voucher_id).program_id
-    bank = chart.account_id(db.session, parish.id, chart.BANK)
     fund = chart.account_id(db.session, parish.id, chart.fund_code(program_id))
+    outstanding = chart.account_id(db.session, parish.id, chart.VOUCHERS)
     db.session.commit()
+    engine = db.engine
     errors: list[BaseException] = []
 
-    issuing = Session(db.engine)
-    flows.reserve_fund(issuing, program_id, 100)  # holds the program row
-
-    engine = db.engine
-
-    def cancel() -> None:
+    def run() -> None:
         with app.app_context(), Session(engine) as s:
             try:
-                cancel_voucher(s, s.get(Voucher, voucher_id), reason="se mudó", user=s.merge(staff))
+                work(s)
                 s.commit()
             except BaseException as error:
                 errors.append(error)
 
-    canceller = threading.Thread(target=cancel)
-    canceller.start()
-    canceller.join(timeout=1.0)  # it now waits for the program row
+    issuing = Session(engine)
+    flows.reserve_fund(issuing, program_id, 100)  # holds the program row
+    other = threading.Thread(target=run)
+    other.start()
+    other.join(timeout=1.0)  # by now it waits for the program row
     try:
-        # The issuance goes on to the ledger head, as issue_voucher does.
-        post_entry(
-            issuing,
-            EntryDraft(parish.id, EntryKind.FUND_RECEIVED, [Leg(bank, fund, 100)], memo="x"),
+        draft = EntryDraft(
+            parish.id, EntryKind.VOUCHER_ISSUED, [Leg(fund, outstanding, 100)], memo="x"
         )
+        post_entry(issuing, draft)  # the ledger head
         issuing.rollback()
     finally:
         issuing.close()
-    canceller.join(timeout=10)
-    assert not canceller.is_alive()
-    assert errors == []
+    other.join(timeout=10)
+    assert not other.is_alive()
+    return errors
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite writers queue whole")
+def test_a_cancellation_beside_an_issuance_never_deadlocks(app, issue, db, world):
+    """Value returning to a program takes its row before the ledger head, as issuance
+    does; in the other order each would hold what the other waits for."""
+    from voucher.vouchers.models import Voucher
+    from voucher.vouchers.services import cancel_voucher
+
+    voucher = issue(amount=15_000).voucher
+    voucher_id, staff = voucher.id, world.users[("a", "staff")]
+
+    def cancel(s) -> None:
+        cancel_voucher(s, s.get(Voucher, voucher_id), reason="se mudó", user=s.merge(staff))
+
+    assert beside_an_issuance(app, db, world.parishes["a"], voucher.program_id, cancel) == []
     db.session.expire_all()
     assert db.session.get(Voucher, voucher_id).status.value == "cancelled"
+    books_ok(db, world)
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite writers queue whole")
+def test_the_nightly_expiry_of_two_programs_beside_an_issuance_never_deadlocks(
+    app, issue, db, world
+):
+    """Expiry closes vouchers of several programs in one transaction: it locks every
+    one of those programs before the first entry takes the ledger head."""
+    from voucher.vouchers.models import Voucher, VoucherStatus
+    from voucher.vouchers.services import expire_overdue
+
+    long_ago = local_today() - timedelta(days=40)
+    first = issue(amount=15_000, validity=30, today=long_ago).voucher
+    second = issue(amount=12_000, validity=30, today=long_ago).voucher
+    assert first.program_id != second.program_id and first.id < second.id
+    ids = (first.id, second.id)
+
+    def expire(s) -> None:
+        assert expire_overdue(s, parish_id=world.parishes["a"].id) == 2
+
+    # The issuance holds the program of the voucher expired second.
+    assert beside_an_issuance(app, db, world.parishes["a"], second.program_id, expire) == []
+    db.session.expire_all()
+    assert {db.session.get(Voucher, i).status for i in ids} == {VoucherStatus.EXPIRED}
+    books_ok(db, world)
+
+
+@pytest.mark.skipif(not PG_URL, reason="row locks are PostgreSQL's; SQLite writers queue whole")
+def test_voiding_a_charge_of_a_cancelled_voucher_beside_an_issuance_never_deadlocks(
+    app, issue, redeem_now, db, world
+):
+    """The void's value goes on to the program fund (the voucher is cancelled): the
+    void takes the program row before its reversal takes the ledger head."""
+    from voucher.shops.models import Redemption
+    from voucher.shops.redemption import void_redemption
+    from voucher.vouchers.services import cancel_voucher
+
+    issued = issue(amount=15_000)
+    charge = redeem_now(issued, 4_000)
+    cancel_voucher(db.session, issued.voucher, reason="se mudó", user=world.users[("a", "staff")])
+    db.session.commit()
+    treasurer = world.users[("a", "treasurer")]
+
+    def void(s) -> None:
+        void_redemption(s, s.get(Redemption, charge.id), user=s.merge(treasurer))
+
+    program_id = issued.voucher.program_id
+    assert beside_an_issuance(app, db, world.parishes["a"], program_id, void) == []
+    db.session.expire_all()
+    assert db.session.get(Redemption, charge.id).status.value == "voided"
     books_ok(db, world)

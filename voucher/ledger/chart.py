@@ -92,23 +92,19 @@ def account_id(session: Session, parish_id: int, code: str) -> int:
     return found
 
 
-def redemption_accounts(
-    session: Session, parish_id: int, shop_id: int, shop_name: str
-) -> tuple[int, int]:
+def redemption_accounts(session: Session, parish_id: int, shop_id: int) -> tuple[int, int | None]:
     """(vouchers outstanding, payable to the shop): the two accounts a redemption moves
-    money between, in one query; the payable is opened if the shop has none yet."""
-    codes = {VOUCHERS: None, payable_code(shop_id): None}
-    for account_id_, code in session.execute(
-        _BY_CODES, {"parish_id": parish_id, "codes": list(codes)}
-    ):
-        codes[code] = account_id_
+    money between, in one query. The payable is None when the shop has none yet
+    (enrolment opens it; a shop enrolled before that may lack it): the caller opens it
+    once it holds the write lock."""
+    codes: dict[str, int | None] = {VOUCHERS: None, payable_code(shop_id): None}
+    for found, code in session.execute(_BY_CODES, {"parish_id": parish_id, "codes": list(codes)}):
+        codes[code] = found
     outstanding, payable = codes.values()
     if outstanding is None:
         from voucher.ledger.errors import UnknownAccount
 
         raise UnknownAccount()
-    if payable is None:
-        payable = open_payable_account(session, parish_id, shop_id, shop_name)
     return outstanding, payable
 
 

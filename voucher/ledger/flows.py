@@ -23,6 +23,12 @@ from voucher.ledger.posting import (
 )
 from voucher.programs.models import Program
 
+_LOCK_PROGRAM = (
+    sa.select(Program.id)
+    .where(Program.id == sa.bindparam("program_id"))
+    .with_for_update(key_share=True)
+)
+
 
 class InsufficientFund(Conflict):
     reason = "insufficient_fund"
@@ -74,7 +80,7 @@ def fund_received(
             amount,
         )
     ]
-    _change_fund(session, program_id, amount)  # the program row before the ledger head
+    lock_program(session, program_id)  # the program row before the ledger head
     entry = post_entry(
         session,
         EntryDraft(
@@ -87,13 +93,17 @@ def fund_received(
             fund_id=fund_id,
         ),
     )
+    _change_fund(session, program_id, amount)
     return entry
 
 
 def lock_program(session: Session, program_id: int) -> None:
     """Lock the program row ahead of the ledger head, the order issuance takes them in
-    (a row lock on PostgreSQL; SQLite writers hold the whole database already)."""
-    session.execute(sa.select(Program.id).where(Program.id == program_id).with_for_update())
+    (PostgreSQL; SQLite writers hold the whole database already). The lock is the one
+    the fund's UPDATE takes (FOR NO KEY UPDATE), so vouchers and funds referring to the
+    program are not held up."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(_LOCK_PROGRAM, {"program_id": program_id})
 
 
 def reserve_fund(session: Session, program_id: int, total: int) -> None:
@@ -152,7 +162,7 @@ def voucher_closed(
         )
     ]
     kind = EntryKind.VOUCHER_EXPIRED if expired else EntryKind.VOUCHER_CANCELLED
-    _change_fund(session, program_id, amount)  # the program row before the ledger head
+    lock_program(session, program_id)  # the program row before the ledger head
     entry = post_entry(
         session,
         EntryDraft(
@@ -164,6 +174,7 @@ def voucher_closed(
             voucher_id=voucher_id,
         ),
     )
+    _change_fund(session, program_id, amount)
     return entry
 
 

@@ -39,7 +39,7 @@ from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, Sh
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
 from voucher.vouchers.models import Voucher, VoucherStatus
-from voucher.vouchers.services import close_voucher, find_by_code, state_of
+from voucher.vouchers.services import close_voucher, replaced_by, state_of
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 100
@@ -301,8 +301,9 @@ def _resolve(
         voucher, parish = found
         replaced = False
     else:
-        voucher, replaced = find_by_code(session, code_hash)
-        parish = session.get(Parish, voucher.parish_id) if voucher is not None else None
+        voucher = replaced_by(session, code_hash)
+        replaced = voucher is not None
+        parish = session.get(Parish, voucher.parish_id) if replaced else None
     staff_parish = getattr(scanner.user, "parish_id", None)
     if voucher is None or (scanner.shop is None and voucher.parish_id != staff_parish):
         refusal = rules.UnknownCode()
@@ -437,7 +438,7 @@ def redeem(
         if refusal is not None:
             refusal.voucher = voucher
             raise refusal
-        accounts = chart.redemption_accounts(session, voucher.parish_id, shop.id, shop.name)
+        outstanding, payable = chart.redemption_accounts(session, voucher.parish_id, shop.id)
         if not _take(session, voucher, amount, day):
             # Spent between our read and our write: by a retry of this very request
             # (answer as it did), or by someone else (say why, from the fresh row).
@@ -481,11 +482,13 @@ def redeem(
             amount=amount,
             serial=voucher.serial,
         )
-        _lock_payable(session, accounts[1])
+        if payable is None:  # opened here, under the write lock, never twice
+            payable = chart.open_payable_account(session, voucher.parish_id, shop.id, shop.name)
+        _lock_payable(session, payable)
         flows.redemption(
             session,
             parish_id=voucher.parish_id,
-            accounts=accounts,
+            accounts=(outstanding, payable),
             redemption_id=redemption.id,
             voucher_id=voucher.id,
             amount=amount,
@@ -598,7 +601,7 @@ def void_redemption(
     ).one()
     shop = redemption.shop
     _lock_payable(
-        session, chart.redemption_accounts(session, redemption.parish_id, shop.id, shop.name)[1]
+        session, chart.open_payable_account(session, redemption.parish_id, shop.id, shop.name)
     )
     changed = session.execute(
         sa.update(Redemption)

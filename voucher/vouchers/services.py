@@ -497,6 +497,10 @@ def expire_overdue(
             .order_by(Voucher.id)
             .with_for_update()
         ).all()
+        # Every program the value returns to is locked before the first entry takes
+        # the ledger head, in id order: the order issuance and cancellation keep.
+        for program_id in sorted({v.program_id for v in overdue}):
+            flows.lock_program(session, program_id)
         for voucher in overdue:
             close_voucher(session, voucher, expired=True, reason="vencimiento", user=None)
         if overdue:
@@ -617,5 +621,11 @@ def find_by_code(session: Session, code_hash: str) -> tuple[Voucher | None, bool
     voucher = session.scalar(sa.select(Voucher).where(Voucher.code_hash == code_hash))
     if voucher is not None:
         return voucher, False
+    voucher = replaced_by(session, code_hash)
+    return voucher, voucher is not None
+
+
+def replaced_by(session: Session, code_hash: str) -> Voucher | None:
+    """The voucher an old, replaced code now stands for, or None."""
     replaced = session.scalar(sa.select(ReplacedCode).where(ReplacedCode.code_hash == code_hash))
-    return (replaced.voucher, True) if replaced is not None else (None, False)
+    return replaced.voucher if replaced is not None else None

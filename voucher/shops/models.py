@@ -64,7 +64,9 @@ class Redemption(Base):
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.Index("ix_redemption_shop_created", "shop_id", "created_at"),
-        sa.Index("ix_redemption_unsettled", "parish_id", "shop_id", "status", "settlement_id"),
+        sa.Index(
+            "ix_redemption_unsettled", "parish_id", "shop_id", "status", "settlement_id", "amount"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

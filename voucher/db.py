@@ -78,3 +78,11 @@ class Base(DeclarativeBase):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def lock_rows(session: Any, statement: sa.Select, params: dict[str, Any]) -> None:
+    """Take the row locks of a ``SELECT … FOR UPDATE`` so PostgreSQL transactions wait in
+    one order. SQLite writers already hold the whole database from BEGIN IMMEDIATE: there
+    the statement would be work for nothing, so it is skipped."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(statement, params)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from voucher.db import lock_rows
 from voucher.errors import Conflict
 from voucher.ledger import chart
 from voucher.ledger.models import Entry, EntryKind
@@ -98,12 +99,10 @@ def fund_received(
 
 
 def lock_program(session: Session, program_id: int) -> None:
-    """Lock the program row ahead of the ledger head, the order issuance takes them in
-    (PostgreSQL; SQLite writers hold the whole database already). The lock is the one
-    the fund's UPDATE takes (FOR NO KEY UPDATE), so vouchers and funds referring to the
-    program are not held up."""
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(_LOCK_PROGRAM, {"program_id": program_id})
+    """Lock the program row ahead of the ledger head, the order issuance takes them in.
+    The lock is the one the fund's UPDATE takes (FOR NO KEY UPDATE), so vouchers and
+    funds referring to the program are not held up."""
+    lock_rows(session, _LOCK_PROGRAM, {"program_id": program_id})
 
 
 def reserve_fund(session: Session, program_id: int, total: int) -> None:

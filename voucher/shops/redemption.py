@@ -29,7 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from voucher.audit.services import record
 from voucher.auth.models import Role
 from voucher.dates import format_date, local_today, to_local
-from voucher.db import utcnow, valid_id
+from voucher.db import lock_rows, utcnow, valid_id
 from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, RateLimited
 from voucher.ledger import chart, flows
 from voucher.ledger.models import Account
@@ -39,7 +39,7 @@ from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, Sh
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
 from voucher.vouchers.models import Voucher, VoucherStatus
-from voucher.vouchers.services import close_voucher, replaced_by, state_of
+from voucher.vouchers.services import close_voucher, find_by_code, state_of
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 100
@@ -87,11 +87,6 @@ _TAKE = (
     .returning(_VOUCHER.c.remaining, _VOUCHER.c.status)
 )
 _INSERT_REDEMPTION = sa.insert(_REDEMPTION).returning(_REDEMPTION.c.id)
-_WITH_PARISH = (
-    sa.select(Voucher, Parish)
-    .join(Parish, Parish.id == Voucher.parish_id)
-    .where(Voucher.code_hash == _P("code_hash"))
-)
 _LOCK_ACCOUNT = sa.select(_ACCOUNT.c.id).where(_ACCOUNT.c.id == _P("account_id")).with_for_update()
 _BY_KEY = sa.select(_REDEMPTION.c.id, _REDEMPTION.c.request_hash).where(
     _REDEMPTION.c.idempotency_key == _P("key")
@@ -295,15 +290,7 @@ def _resolve(
     except CodeTypo:
         raise rules.CodeTypoRefused() from None
     code_hash = keys.lookup_hash(code)
-    # A live code (nearly every scan) brings its parish in the same query.
-    found = session.execute(_WITH_PARISH, {"code_hash": code_hash}).first()
-    if found is not None:
-        voucher, parish = found
-        replaced = False
-    else:
-        voucher = replaced_by(session, code_hash)
-        replaced = voucher is not None
-        parish = session.get(Parish, voucher.parish_id) if replaced else None
+    voucher, parish, replaced = find_by_code(session, code_hash)
     staff_parish = getattr(scanner.user, "parish_id", None)
     if voucher is None or (scanner.shop is None and voucher.parish_id != staff_parish):
         refusal = rules.UnknownCode()
@@ -533,10 +520,8 @@ def _insert_redemption(session: Session, **values: Any) -> Redemption:
 
 def _lock_payable(session: Session, payable_id: int) -> None:
     """Lock the shop's payable account before the ledger head, as settlements do, so
-    neither waits on the other crosswise (PostgreSQL row lock; SQLite writers already
-    hold the whole database, so there it would be a statement for nothing)."""
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(_LOCK_ACCOUNT, {"account_id": payable_id})
+    neither waits on the other crosswise."""
+    lock_rows(session, _LOCK_ACCOUNT, {"account_id": payable_id})
 
 
 def _replay(session: Session, key: str, wanted: str) -> Redemption | None:

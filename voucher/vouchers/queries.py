@@ -149,11 +149,10 @@ def public_status(
     except CodeTypo:
         return PublicStatus("typo")
     code_hash = keys.lookup_hash(code)
-    voucher, replaced = find_by_code(session, code_hash)
+    voucher, parish, replaced = find_by_code(session, code_hash)
     if voucher is None:
         _log(session, user_id, ip, code_hash, None, "unknown_code")
         return PublicStatus("unknown")
-    parish = session.get(Parish, voucher.parish_id)
     if replaced:
         state = "replaced"
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "America/Santiago"
@@ -20,6 +20,17 @@ def to_local(moment: datetime, tz: str = DEFAULT_TZ) -> datetime:
 
 def local_today(tz: str = DEFAULT_TZ) -> date:
     return datetime.now(ZoneInfo(tz)).date()
+
+
+def day_start_utc(day: date, tz: str = DEFAULT_TZ) -> datetime:
+    """The UTC instant a local calendar day starts at (local midnight)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def day_bounds(day: date, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
+    """The UTC instants a local calendar day starts and ends at (the end is the next
+    day's start, excluded)."""
+    return day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)
 
 
 def format_date(day: date | None) -> str:

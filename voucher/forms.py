@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import flash
 
+from voucher.errors import DomainError, ValidationFailed
+from voucher.extensions import db
+
 
 def put_errors(form: Any, error: Any, aliases: dict[str, str] | None = None) -> None:
     """Put a service's field errors (``ValidationFailed.errors``) next to their fields,
@@ -17,3 +20,22 @@ def put_errors(form: Any, error: Any, aliases: dict[str, str] | None = None) -> 
             flash(str(message), "error")
         else:
             field.errors = [*field.errors, str(message)]
+
+
+def form_error(
+    form: Any,
+    error: DomainError,
+    aliases: dict[str, str] | None = None,
+    field: str | None = None,
+) -> None:
+    """A service refused the form's action: nothing it wrote stays (the request's
+    transaction is rolled back now, so the page drawn again reads the database as it
+    was), and its message goes next to the fields it names, next to ``field``, or at
+    the top of the page."""
+    db.session.rollback()
+    if isinstance(error, ValidationFailed):
+        put_errors(form, error, aliases)
+    elif field is not None and field in form._fields:
+        form._fields[field].errors = [*form._fields[field].errors, error.detail]
+    else:
+        flash(error.detail, "error")

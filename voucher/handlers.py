@@ -7,7 +7,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -79,6 +79,14 @@ def _page(status: int, detail: str | None = None) -> tuple[str, int]:
         ),
         status,
     )
+
+
+def error_response(status: int, reason: str, detail: str) -> Response:
+    """The answer to an error as its asker reads it: problem+json on the API, a page on
+    the web."""
+    if is_api_request():
+        return problem(status, reason, detail)
+    return current_app.make_response(_page(status, detail))
 
 
 def register_handlers(app: Flask) -> None:

@@ -42,7 +42,7 @@ def register_security(app: Flask) -> None:
 
     @app.teardown_request
     def finish(error: BaseException | None) -> None:
-        # Views commit explicitly once their work is done; anything left open
-        # (an error, a read) is rolled back here.
+        # The request committed in voucher.transaction when it succeeded; anything
+        # left open (an error raised past the handlers) is rolled back here.
         if error is not None:
             db.session.rollback()

@@ -22,7 +22,6 @@ from pydantic_core import PydanticCustomError
 from spectree import Response as SpecResponse
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import UnsupportedMediaType
 
 from voucher.api.models import IdempotencyRecord
@@ -31,6 +30,7 @@ from voucher.auth.services import user_for_token
 from voucher.db import MAX_ID
 from voucher.errors import Forbidden, IdempotencyMismatch, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
+from voucher.transaction import before_commit, on_conflict
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -384,33 +384,25 @@ def _remember(
     return response
 
 
-@bp.after_request
-def commit(response: Response) -> Response:
-    """API views never commit: the work (and its idempotency record) commits here,
-    once, after the view succeeded; anything else rolls back."""
-    if response.status_code >= 400:
-        db.session.rollback()
+def _stage_idempotency(response: Response) -> Response:
+    """The idempotency record joins the work's transaction, written just before the one
+    commit of the request (voucher.transaction); if a concurrent twin committed first,
+    its unique key is caught there and the twin's answer is replayed."""
+    record = g.pop("idempotency_record", None)
+    if record is None or response.status_code >= 400:
         return response
-    try:
-        record = g.pop("idempotency_record", None)
-        if record is not None:
-            db.session.execute(_REMEMBER, record)
-        db.session.commit()
-    except IntegrityError:
-        # The same request finished first in another worker: answer as it did.
-        db.session.rollback()
-        pending = g.get("idempotency")
-        stored = _stored(pending[0], pending[1]) if pending else None
-        if stored is None:
-            from voucher.handlers import problem
+    pending = g.idempotency
 
-            return problem(
-                409,
-                "conflict",
-                str(_l("La operación chocó con otra simultánea. Intente de nuevo.")),
-            )
-        return _replay(stored, pending[2])
+    def replay_twin() -> Response | None:
+        stored = _stored(pending[0], pending[1])
+        return _replay(stored, pending[2]) if stored is not None else None
+
+    before_commit(lambda: db.session.execute(_REMEMBER, record))
+    on_conflict(replay_twin)
     return response
+
+
+bp.after_request(_stage_idempotency)
 
 
 def json_dumps(data: Any) -> str:

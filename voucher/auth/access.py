@@ -13,6 +13,7 @@ from voucher.auth.models import Role, User
 from voucher.db import valid_id
 from voucher.errors import Forbidden, NotFound
 from voucher.extensions import db, login_manager
+from voucher.parishes.models import Parish
 
 T = TypeVar("T")
 
@@ -70,6 +71,11 @@ def parish_id() -> int:
     if user.parish_id is None:
         raise Forbidden()
     return user.parish_id
+
+
+def current_parish() -> Parish:
+    """The acting user's parish, loaded (its name, time zone, settings)."""
+    return db.session.get(Parish, parish_id())
 
 
 def shop_id() -> int:

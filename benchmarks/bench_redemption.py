@@ -337,8 +337,7 @@ def check_books(app) -> tuple[int, int, int, bool, list[str]]:
     from voucher.extensions import db
     from voucher.ledger.verify import verify_parish
     from voucher.parishes.models import Parish
-    from voucher.shops.models import Redemption, RedemptionStatus
-    from voucher.vouchers.models import Voucher
+    from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher
 
     with app.app_context():
         s = db.session

@@ -227,9 +227,10 @@ def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
     from voucher.ledger.reports import account_balance_at, trial_balance_at
     from voucher.parishes.models import Parish
     from voucher.pdf.treasury import render_statement, statement_totals
-    from voucher.shops.models import Redemption, Shop
+    from voucher.shops.models import Shop
     from voucher.treasury import reports
     from voucher.treasury.services import shop_balances
+    from voucher.vouchers.models import Redemption
 
     s = db.session
     parish = s.get(Parish, parish_id)

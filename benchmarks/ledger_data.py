@@ -16,10 +16,9 @@ from voucher.ledger.posting import EntryDraft, Leg, post_entries
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.services import create_parish
 from voucher.programs.services import ProgramInput, create_program
-from voucher.shops.models import Redemption
 from voucher.shops.services import ShopInput, create_shop, enrol_shop
 from voucher.treasury.services import FundInput, record_fund
-from voucher.vouchers.models import Voucher
+from voucher.vouchers.models import Redemption, Voucher
 
 VALUE = 10_000
 BATCH = 5_000

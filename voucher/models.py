@@ -14,7 +14,7 @@ from voucher.ledger.models import (
 )
 from voucher.parishes.models import Parish, PeriodLock
 from voucher.programs.models import Category, Cycle, Enrolment, Program
-from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import (
     Fund,
     PaymentMethod,
@@ -22,7 +22,15 @@ from voucher.treasury.models import (
     SettlementLine,
     SettlementStatus,
 )
-from voucher.vouchers.models import ReplacedCode, Round, Voucher, VoucherStatus
+from voucher.vouchers.models import (
+    Redemption,
+    RedemptionStatus,
+    ReplacedCode,
+    Round,
+    ScanLog,
+    Voucher,
+    VoucherStatus,
+)
 
 __all__ = [
     "Account",

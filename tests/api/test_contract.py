@@ -334,7 +334,7 @@ def test_redemption_refusals(as_role, seed, code, amount, status, reason):
 
 def test_voiding(as_role, seed, db):
     from voucher.db import utcnow
-    from voucher.shops.models import Redemption
+    from voucher.vouchers.models import Redemption
 
     keeper, treasurer = as_role("shopkeeper"), as_role("treasurer")
     open_ = seed.objects["open_redemption"].id

@@ -16,11 +16,10 @@ from voucher.dates import local_today
 from voucher.errors import DomainError
 from voucher.ledger.models import Account, Entry
 from voucher.ledger.verify import verify_parish
-from voucher.shops.models import Redemption
 from voucher.shops.redemption import Limits, Scanner, redeem, void_redemption
 from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
 from voucher.vouchers.keys import code_keys
-from voucher.vouchers.models import Voucher
+from voucher.vouchers.models import Redemption, Voucher
 from voucher.vouchers.services import cancel_voucher, expire_overdue, issue_voucher
 
 EXAMPLES = int(os.environ.get("LEDGER_PROPERTY_EXAMPLES", "6"))

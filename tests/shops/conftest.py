@@ -92,7 +92,7 @@ def age_redemption(db, redemption_id: int, minutes: int) -> None:
     import sqlalchemy as sa
 
     from voucher.db import utcnow
-    from voucher.shops.models import Redemption
+    from voucher.vouchers.models import Redemption
 
     db.session.execute(
         sa.update(Redemption)

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from tests.shops.conftest import REFUSALS, age_redemption, books_ok, unknown_code
 from voucher.dates import local_today
-from voucher.shops.models import Redemption, RedemptionStatus, ScanLog
 from voucher.treasury.services import SettlementInput, settle
+from voucher.vouchers.models import Redemption, RedemptionStatus, ScanLog
 
 
 def charge(client, code: str, amount, key: str = "key-1"):

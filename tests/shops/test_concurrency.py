@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from tests.conftest import PG_URL
 from tests.shops.conftest import books_ok
 from voucher.dates import local_today
-from voucher.shops.models import Redemption, RedemptionStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus
 
 
 @pytest.fixture
@@ -278,8 +278,8 @@ def test_voiding_a_charge_of_a_cancelled_voucher_beside_an_issuance_never_deadlo
 ):
     """The void's value goes on to the program fund (the voucher is cancelled): the
     void takes the program row before its reversal takes the ledger head."""
-    from voucher.shops.models import Redemption
     from voucher.shops.redemption import void_redemption
+    from voucher.vouchers.models import Redemption
     from voucher.vouchers.services import cancel_voucher
 
     issued = issue(amount=15_000)

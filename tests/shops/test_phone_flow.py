@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.shops.conftest import LOST, REFUSALS, age_redemption, books_ok, unknown_code
 from voucher.dates import format_date, local_today
-from voucher.shops.models import Redemption, RedemptionStatus, ScanLog
+from voucher.vouchers.models import Redemption, RedemptionStatus, ScanLog
 
 
 def page(response) -> str:

@@ -10,8 +10,8 @@ from tests import factories
 from tests.shops.conftest import unknown_code
 from voucher.db import utcnow
 from voucher.errors import RateLimited
-from voucher.shops.models import ScanLog
 from voucher.shops.redemption import Limits, Scanner, check_rate, limits_from_config
+from voucher.vouchers.models import ScanLog
 
 
 @pytest.fixture

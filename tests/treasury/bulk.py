@@ -25,9 +25,8 @@ from voucher.ledger.models import EntryKind
 from voucher.ledger.posting import EntryDraft, Leg, post_entries
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
-from voucher.shops.models import Redemption, RedemptionStatus
 from voucher.treasury.models import PaymentMethod, Settlement, SettlementLine, SettlementStatus
-from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
 
 CHUNK = 5000
 _serial = itertools.count(1)

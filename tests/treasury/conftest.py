@@ -15,10 +15,10 @@ from tests.treasury import bulk
 from voucher.families.services import FamilyInput, create_family
 from voucher.ledger.verify import verify_parish
 from voucher.programs.services import ProgramInput, create_program, enrol_family
-from voucher.shops.models import Redemption
 from voucher.shops.redemption import Scanner, redeem
 from voucher.treasury.services import FundInput, record_fund
 from voucher.vouchers.keys import code_keys
+from voucher.vouchers.models import Redemption
 from voucher.vouchers.services import issue_voucher
 
 _family_numbers = itertools.count(7000)

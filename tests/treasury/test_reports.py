@@ -13,9 +13,9 @@ from tests.treasury.conftest import at, settle_all
 from voucher.ledger import chart
 from voucher.ledger.models import Account, AccountDay, Transfer
 from voucher.ledger.reports import account_balance_at, trial_balance_at
-from voucher.shops.models import Redemption
 from voucher.shops.redemption import void_redemption
 from voucher.treasury import reports
+from voucher.vouchers.models import Redemption
 from voucher.vouchers.services import cancel_voucher
 
 

@@ -19,7 +19,6 @@ from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.ledger.models import Entry, EntryKind
 from voucher.ledger.periods import close_month
-from voucher.shops.models import Redemption
 from voucher.treasury.models import Settlement, SettlementLine, SettlementStatus
 from voucher.treasury.services import (
     NothingToSettle,
@@ -32,6 +31,7 @@ from voucher.treasury.services import (
     settle,
     shop_balance,
 )
+from voucher.vouchers.models import Redemption
 
 
 def owed(t) -> int:

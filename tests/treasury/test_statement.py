@@ -16,12 +16,12 @@ from pypdf import PdfReader
 from tests.treasury import bulk
 from tests.treasury.conftest import at
 from voucher.pdf.treasury import render_statement, statement_totals
-from voucher.shops.models import Redemption
 from voucher.shops.redemption import void_redemption
 from voucher.treasury import reports
 from voucher.treasury.csv_export import statement_csv
 from voucher.treasury.models import Settlement
 from voucher.treasury.services import reverse, shop_balance
+from voucher.vouchers.models import Redemption
 
 MONEY = r"-?\$\d{1,3}(?:\.\d{3})*"
 TABLE_HEADER = "Fecha y hora Detalle Serie Categoría Cargo Abono Saldo"

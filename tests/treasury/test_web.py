@@ -15,8 +15,8 @@ from tests.treasury.conftest import at, count, settle_all
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.parishes.models import PeriodLock
-from voucher.shops.models import Redemption, RedemptionStatus
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus
 
 
 def page(response) -> str:

@@ -8,9 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from voucher.dates import local_today
-from voucher.shops.models import ScanLog
 from voucher.vouchers import services
 from voucher.vouchers.codes import format_code, generate_code
+from voucher.vouchers.models import ScanLog
 
 
 def text(response) -> str:

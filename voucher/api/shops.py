@@ -31,10 +31,10 @@ from voucher.extensions import db
 from voucher.i18n import parish_timezone
 from voucher.shops import redemption as redemptions
 from voucher.shops import services
-from voucher.shops.models import Redemption, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.sqlite import reads_then_writes
 from voucher.vouchers.keys import code_keys
-from voucher.vouchers.models import Voucher
+from voucher.vouchers.models import Redemption, Voucher
 from voucher.vouchers.rules import effective_status
 from voucher.vouchers.services import state_of
 

@@ -13,8 +13,8 @@ from voucher.audit.models import AuditEvent
 from voucher.auth.access import parish_id, role_required
 from voucher.auth.models import Role, User
 from voucher.extensions import db
-from voucher.shops.models import ScanLog, Shop, ShopParish
-from voucher.vouchers.models import Voucher
+from voucher.shops.models import Shop, ShopParish
+from voucher.vouchers.models import ScanLog, Voucher
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

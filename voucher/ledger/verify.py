@@ -19,9 +19,8 @@ from voucher.ledger.models import Account, AccountDay, Entry, EntryKind, LedgerH
 from voucher.ledger.posting import GENESIS_HASH, LINK_FIELDS, hash_values
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
-from voucher.shops.models import Redemption, RedemptionStatus
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
-from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
 
 LEDGER_TABLES = ("ledger_entry", "ledger_transfer")
 IN_LIST_BATCH = 5000  # ids per IN (…) list

@@ -35,10 +35,10 @@ from voucher.ledger import chart, flows
 from voucher.ledger.models import Account
 from voucher.money import MAX_AMOUNT, format_clp
 from voucher.parishes.models import Parish
-from voucher.shops.models import Redemption, RedemptionStatus, ScanLog, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
-from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus, ScanLog, Voucher, VoucherStatus
 from voucher.vouchers.services import close_voucher, find_by_code, state_of
 
 T = TypeVar("T")

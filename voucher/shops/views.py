@@ -38,11 +38,12 @@ from voucher.shops.forms import (
     ShopkeeperForm,
     VoidForm,
 )
-from voucher.shops.models import Redemption, RedemptionStatus, Shop
+from voucher.shops.models import Shop
 from voucher.sqlite import reads_then_writes
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeTypo, format_code, normalize_code
 from voucher.vouchers.keys import code_keys
+from voucher.vouchers.models import Redemption, RedemptionStatus
 
 bp = Blueprint("shops", __name__, url_prefix="/shops")
 

@@ -35,10 +35,10 @@ from voucher.pdf.treasury import (
     method_label,
 )
 from voucher.programs.models import Program
-from voucher.shops.models import Redemption, RedemptionStatus, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import Fund, Settlement, SettlementLine, SettlementStatus
 from voucher.treasury.services import day_end_utc
-from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
 
 MAX_PERIOD_DAYS = 3 * 366
 

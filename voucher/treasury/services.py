@@ -22,7 +22,7 @@ from voucher.ledger import flows
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
-from voucher.shops.models import Redemption, RedemptionStatus, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import (
     Fund,
     PaymentMethod,
@@ -30,6 +30,7 @@ from voucher.treasury.models import (
     SettlementLine,
     SettlementStatus,
 )
+from voucher.vouchers.models import Redemption, RedemptionStatus
 
 
 class NothingToSettle(Conflict):

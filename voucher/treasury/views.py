@@ -48,7 +48,7 @@ from voucher.pdf.treasury import (
     statement_totals,
 )
 from voucher.programs.models import Program
-from voucher.shops.models import Redemption, Shop, ShopParish
+from voucher.shops.models import Shop, ShopParish
 from voucher.shops.redemption import void_redemption
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import reports as report_data
@@ -78,6 +78,7 @@ from voucher.treasury.services import (
     shop_balances,
     unsettled_redemptions,
 )
+from voucher.vouchers.models import Redemption
 
 bp = Blueprint("treasury", __name__, url_prefix="/treasury")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from voucher.db import Base, UTCDateTime, str_enum, utcnow
 from voucher.families.models import Family
 from voucher.programs.models import Category, Program
+
+if TYPE_CHECKING:
+    from voucher.shops.models import Shop
 
 
 class VoucherStatus(enum.StrEnum):
@@ -92,3 +96,69 @@ class ReplacedCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     voucher: Mapped[Voucher] = relationship()
+
+
+# --- what happened to vouchers at shops: charges and every code lookup ---------------
+
+
+class RedemptionStatus(enum.StrEnum):
+    COMMITTED = "committed"
+    VOIDED = "voided"
+
+
+class Redemption(Base):
+    __tablename__ = "redemption"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_redemption_shop_created", "shop_id", "created_at"),
+        sa.Index(
+            "ix_redemption_unsettled", "parish_id", "shop_id", "status", "settlement_id", "amount"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("voucher.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shop.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    amount: Mapped[int]
+    idempotency_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[RedemptionStatus] = mapped_column(
+        str_enum(RedemptionStatus, "redemption_status"),
+        default=RedemptionStatus.COMMITTED,
+    )
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    void_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    settlement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    voucher: Mapped[Voucher] = relationship()
+    shop: Mapped[Shop] = relationship("Shop")
+
+    @property
+    def receipt_no(self) -> str:
+        return f"{self.id:06d}"
+
+
+class ScanLog(Base):
+    """Every lookup and redemption attempt, refused ones too."""
+
+    __tablename__ = "scan_log"
+    __table_args__ = (
+        sa.Index("ix_scan_log_user_reason_at", "user_id", "reason", "at"),
+        sa.Index("ix_scan_log_ip_reason_at", "ip", "reason", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    shop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shop.id"), index=True)
+    parish_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    voucher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("voucher.id"))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(20))  # lookup | redeem
+    result: Mapped[str] = mapped_column(sa.String(20))  # ok | refused
+    reason: Mapped[str] = mapped_column(sa.String(40), default="")

@@ -9,14 +9,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from voucher.dates import local_today
 from voucher.families.models import Family
 from voucher.parishes.models import Parish
-from voucher.shops.models import Redemption, ScanLog, Shop
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
-from voucher.vouchers.models import ReplacedCode, Round, Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, ReplacedCode, Round, ScanLog, Voucher, VoucherStatus
 from voucher.vouchers.rules import effective_status
 from voucher.vouchers.services import find_by_code, state_of
 
@@ -66,13 +65,14 @@ class RedemptionLine:
 
 
 def redemptions_of(session: Session, voucher: Voucher) -> list[RedemptionLine]:
-    rows = session.execute(
-        sa.select(Redemption, Shop.name)
-        .join(Shop, Shop.id == Redemption.shop_id)
+    rows = session.scalars(
+        sa.select(Redemption)
+        .join(Redemption.shop)
+        .options(contains_eager(Redemption.shop))
         .where(Redemption.voucher_id == voucher.id)
         .order_by(Redemption.id)
-    ).all()
-    return [RedemptionLine(redemption, name) for redemption, name in rows]
+    )
+    return [RedemptionLine(redemption, redemption.shop.name) for redemption in rows]
 
 
 def replacements_of(session: Session, voucher: Voucher) -> list[ReplacedCode]:

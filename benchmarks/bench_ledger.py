@@ -33,7 +33,7 @@ def main() -> None:
 def run(app, postings: int, engine: str) -> None:
     from voucher.extensions import db
     from voucher.ledger import chart
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
 
     session = db.session
     print(f"Building a parish with {postings:,} postings on {engine} …")

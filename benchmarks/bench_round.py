@@ -246,7 +246,7 @@ def measure_pdf(
 
 def run(url: str, families: int) -> int:
     from voucher.extensions import db
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
     from voucher.pdf.vouchers import render_voucher_sheets
     from voucher.vouchers.keys import code_keys
 

@@ -340,7 +340,7 @@ def run(url: str, transfers: int, runs: int, verify: bool) -> bool:
     app = make_app(url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         from voucher.extensions import db
-        from voucher.ledger.verify import verify_parish
+        from voucher.oversight.verify import verify_parish
         from voucher.parishes.models import Parish
 
         engine = db.engine.dialect.name

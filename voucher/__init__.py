@@ -58,9 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from voucher.api import bp as api_bp
     from voucher.api import spec
-    from voucher.audit.views import bp as audit_bp
     from voucher.auth.views import bp as auth_bp
     from voucher.families.views import bp as families_bp
+    from voucher.oversight.audit_log import bp as audit_bp
     from voucher.programs.views import bp as programs_bp
     from voucher.shops.views import bp as shops_bp
     from voucher.treasury.views import bp as treasury_bp

@@ -94,7 +94,7 @@ def tokens_create(email: str, name: str) -> None:
 
 def register_cli(app: Flask) -> None:
     from voucher.demo import demo_command
-    from voucher.ledger.cli import ledger_cli
+    from voucher.oversight.cli import ledger_cli
     from voucher.vouchers.cli import vouchers_cli
 
     for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli):

@@ -10,9 +10,10 @@ from voucher.ledger.models import (
     Entry,
     EntryKind,
     LedgerHead,
+    PeriodLock,
     Transfer,
 )
-from voucher.parishes.models import Parish, PeriodLock
+from voucher.parishes.models import Parish
 from voucher.programs.models import Category, Cycle, Enrolment, Program
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import (

@@ -8,7 +8,7 @@ import pytest
 
 from voucher.dates import local_today
 from voucher.families.services import FamilyInput, create_family
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.services import ProgramInput, create_program, enrol_family
 from voucher.shops.redemption import Scanner, lookup, redeem, void_redemption
 from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle

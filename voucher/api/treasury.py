@@ -27,7 +27,6 @@ from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.errors import NotFound, ValidationFailed
 from voucher.extensions import db
-from voucher.ledger.export import write_hledger
 from voucher.parishes.models import Parish
 from voucher.pdf.treasury import render_remittance, render_statement, trial_balance_totals
 from voucher.shops.models import Shop
@@ -35,6 +34,7 @@ from voucher.shops.services import get_parish_shop
 from voucher.treasury import reports as report_data
 from voucher.treasury import services
 from voucher.treasury.csv_export import statement_csv
+from voucher.treasury.journal import write_hledger
 from voucher.treasury.models import Fund, Settlement
 
 TAGS = ["treasury"]

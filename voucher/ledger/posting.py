@@ -26,8 +26,7 @@ from voucher.ledger.errors import (
     SameAccount,
     UnknownAccount,
 )
-from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
-from voucher.parishes.models import PeriodLock
+from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, PeriodLock, Transfer
 
 MAX_TRANSFER = 10**12
 GENESIS_HASH = "0" * 64

@@ -37,7 +37,6 @@ from voucher.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from voucher.extensions import db
 from voucher.forms import put_errors
 from voucher.ledger import periods
-from voucher.ledger.export import iter_hledger
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
 from voucher.pdf.treasury import (
@@ -66,6 +65,7 @@ from voucher.treasury.forms import (
     TrialBalanceForm,
     TwoPersonRuleForm,
 )
+from voucher.treasury.journal import iter_hledger
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
 from voucher.treasury.services import (
     FundInput,

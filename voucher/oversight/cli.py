@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from voucher.extensions import db
-from voucher.ledger.verify import triggers_present, verify_parish
+from voucher.ledger.integrity import triggers_present
 from voucher.money import format_clp
+from voucher.oversight.verify import verify_parish
 from voucher.parishes.models import Parish
+from voucher.treasury.journal import write_hledger
 
 ledger_cli = AppGroup("ledger", help="The books: verify, export.")
 
@@ -68,7 +70,6 @@ def verify(slug: str | None) -> None:
 )
 def export(slug: str, fmt: str, date_from, date_to, output: str | None) -> None:
     """Write the parish's books as an hledger journal (a period starts with opening balances)."""
-    from voucher.ledger.export import write_hledger
 
     start = date_from.date() if date_from else None
     end = date_to.date() if date_to else None

@@ -5,6 +5,7 @@ from voucher.api import (  # noqa: F401  (routes register on import)  # noqa: F4
     docs,
     families,
     me,
+    reference,
     shops,
     treasury,
     vouchers,

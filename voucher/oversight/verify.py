@@ -33,6 +33,7 @@ def verify_parish(session: Session, parish: Parish) -> Report:
         _payables,
         _funds,
         _records_have_entries,
+        _closings_match,
     ):
         check(session, pid, report)
     check_chain(session, pid, report)
@@ -139,27 +140,8 @@ def _funds(session: Session, pid: int, report: Report) -> None:
             )
 
 
-def _records_have_entries(session: Session, pid: int, report: Report) -> None:
-    """Every money record has exactly its entry, and every entry its record: one grouped
-    pass over the parish's entries, compared with the record counts."""
-    e = Entry.__table__.c
-    links = {
-        "fund": e.fund_id,
-        "voucher": e.voucher_id,
-        "redemption": e.redemption_id,
-        "settlement": e.settlement_id,
-    }
-    columns = [sa.type_coerce(e.kind, sa.String), sa.func.count()]
-    for column in links.values():
-        columns += [sa.func.count(column), sa.func.count(sa.distinct(column))]
-    seen = {}
-    for kind, total, *counts in session.execute(
-        sa.select(*columns).where(e.parish_id == pid).group_by(e.kind)
-    ):
-        seen[kind] = (
-            total,
-            dict(zip(links, zip(counts[::2], counts[1::2], strict=True), strict=True)),
-        )
+def _record_counts(session: Session, pid: int) -> list[tuple[str, EntryKind, str, int]]:
+    """(label, the entry kind it posts, its link column, how many records there are)."""
 
     def count(model, *conditions) -> int:
         return (
@@ -171,7 +153,7 @@ def _records_have_entries(session: Session, pid: int, report: Report) -> None:
             or 0
         )
 
-    expected = [
+    return [
         ("fund", EntryKind.FUND_RECEIVED, "fund", count(Fund)),
         ("voucher", EntryKind.VOUCHER_ISSUED, "voucher", count(Voucher)),
         ("redemption", EntryKind.REDEMPTION, "redemption", count(Redemption)),
@@ -197,6 +179,31 @@ def _records_have_entries(session: Session, pid: int, report: Report) -> None:
             count(Settlement, Settlement.status == SettlementStatus.REVERSED),
         ),
     ]
+
+
+def _records_have_entries(session: Session, pid: int, report: Report) -> None:
+    """Every money record has exactly its entry, and every entry its record: one grouped
+    pass over the parish's entries, compared with the record counts."""
+    e = Entry.__table__.c
+    links = {
+        "fund": e.fund_id,
+        "voucher": e.voucher_id,
+        "redemption": e.redemption_id,
+        "settlement": e.settlement_id,
+    }
+    columns = [sa.type_coerce(e.kind, sa.String), sa.func.count()]
+    for column in links.values():
+        columns += [sa.func.count(column), sa.func.count(sa.distinct(column))]
+    seen = {}
+    for kind, total, *counts in session.execute(
+        sa.select(*columns).where(e.parish_id == pid).group_by(e.kind)
+    ):
+        seen[kind] = (
+            total,
+            dict(zip(links, zip(counts[::2], counts[1::2], strict=True), strict=True)),
+        )
+
+    expected = _record_counts(session, pid)
     for label, kind, link, records in expected:
         total, counts = seen.get(kind.value, (0, {k: (0, 0) for k in links}))
         linked, distinct = counts[link]
@@ -205,7 +212,11 @@ def _records_have_entries(session: Session, pid: int, report: Report) -> None:
                 f"{label} records ({records}) and their ledger entries ({total}, "
                 f"{distinct} distinct) do not match one to one"
             )
-    # A voucher's returned value (expiry, cancellation) equals what its closing entries moved.
+
+
+def _closings_match(session: Session, pid: int, report: Report) -> None:
+    """A voucher's returned value (expiry, cancellation) equals what its closing entries
+    moved."""
     closing = (
         sa.select(Entry.voucher_id, sa.func.sum(Transfer.amount).label("moved"))
         .join(Transfer, Transfer.entry_id == Entry.id)

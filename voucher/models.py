@@ -4,6 +4,7 @@ from voucher.api.models import IdempotencyRecord
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import ApiToken, Role, User
 from voucher.families.models import DocumentType, Family
+from voucher.installation import InstallationKey
 from voucher.ledger.models import (
     Account,
     AccountType,
@@ -47,6 +48,7 @@ __all__ = [
     "Family",
     "Fund",
     "IdempotencyRecord",
+    "InstallationKey",
     "LedgerHead",
     "Parish",
     "PaymentMethod",

@@ -10,6 +10,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.extensions["app_factory"] = create_app  # for a scratch app (backup check)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from voucher.config import load_config

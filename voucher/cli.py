@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from voucher.auth import services as auth_services
 from voucher.auth.models import Role, User
+from voucher.backup.cli import backup_cli
 from voucher.demo import demo_command
 from voucher.errors import DomainError
 from voucher.extensions import db
@@ -94,6 +95,6 @@ def tokens_create(email: str, name: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli):
+    for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli, backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)

@@ -38,6 +38,9 @@ _QUEUE = "vales_process_queue"
 _PROCESS_QUEUES: dict[str, threading.Lock] = {}  # one per database file
 # A SAVEPOINT counts as a write: ending the read part after it would release it.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
+# Execution option of a connection that only reads one consistent snapshot (a backup):
+# it begins deferred and never queues for the write lock.
+SNAPSHOT = "vales_snapshot"
 
 
 def writes_database(view: Any) -> Any:
@@ -151,7 +154,7 @@ def configure_engine_events(engine: Engine) -> None:
     def on_begin(connection: Any) -> None:
         # Reads (page views) stay deferred so they never wait for a writer; every
         # other transaction takes the write lock up front.
-        mode = _begin_mode()
+        mode = "deferred" if connection.get_execution_options().get(SNAPSHOT) else _begin_mode()
         info = connection.info
         info[_UPGRADE] = mode == "upgrade"
         if mode == "immediate":

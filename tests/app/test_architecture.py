@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
     {"shops"},
     {"treasury"},
     {"oversight"},  # readers across the domains: audit log screens, ledger verify
+    {"backup"},  # the whole database, copied and restored
     {"api"},
     {"__init__", "cli", "demo", "navigation", "models"},
 ]

@@ -41,9 +41,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from voucher.handlers import register_handlers
     from voucher.navigation import register_navigation
+    from voucher.observability import register_observability
     from voucher.security import register_security
     from voucher.transaction import register_transaction
 
+    register_observability(app)
     register_handlers(app)
     register_security(app)
     register_transaction(app)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from voucher.auth.access import Unauthenticated, is_api_request
 from voucher.errors import DomainError, RateLimited
 from voucher.extensions import db
+from voucher.observability import request_id
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def _page(status: int, detail: str | None = None) -> tuple[str, int]:
             status=status,
             title=_titles().get(status, HTTPStatus(status).phrase),
             detail=detail or _generic_detail(status),
+            request_id=request_id() if status >= 500 else None,
         ),
         status,
     )

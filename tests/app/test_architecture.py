@@ -27,6 +27,8 @@ LAYERS: list[set[str]] = [
         "security",
         "forms",
         "responses",
+        "installation",
+        "observability",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine

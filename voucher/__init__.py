@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_code_keys(app)
 
+    from voucher.contention import register_contention
     from voucher.handlers import register_handlers
     from voucher.navigation import register_navigation
     from voucher.observability import register_observability
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_observability(app)
     register_handlers(app)
+    register_contention(app)
     register_security(app)
     register_transaction(app)
     register_navigation(app)

@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "responses",
         "installation",
         "observability",
+        "contention",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine

@@ -50,3 +50,51 @@ def test_the_error_page_shows_the_request_id_a_volunteer_can_read_out(app):
     page = response.get_data(as_text=True)
     assert "ayuda-12345678" in page
     assert "simulated fault" not in page
+
+
+def _collision(kind: str) -> Exception:
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    original = (
+        sqlite3.OperationalError("database is locked")
+        if kind == "sqlite"
+        else psycopg.errors.DeadlockDetected("deadlock detected")
+    )
+    return OperationalError("UPDATE voucher SET remaining = 0", {}, original)
+
+
+def test_a_lock_held_too_long_answers_503_with_retry_after_and_changes_nothing(app):
+    app.add_url_rule("/busy", "busy", lambda: (_ for _ in ()).throw(_collision("sqlite")))
+    app.logger.disabled = True
+    response = app.test_client().get("/busy")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert "no se modificó nada" in response.get_data(as_text=True)
+    assert "database is locked" not in response.get_data(as_text=True)
+
+
+def test_a_postgresql_deadlock_reruns_the_request_a_bounded_number_of_times(app):
+    calls = []
+
+    def twice_unlucky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise _collision("postgresql")
+        return "hecho"
+
+    def always_unlucky():
+        calls.append(1)
+        raise _collision("postgresql")
+
+    app.add_url_rule("/lucky", "lucky", twice_unlucky)
+    app.add_url_rule("/unlucky", "unlucky", always_unlucky)
+    app.logger.disabled = True
+    client = app.test_client()
+    assert client.get("/lucky").get_data(as_text=True) == "hecho"
+    assert len(calls) == 3
+    calls.clear()
+    response = client.get("/unlucky")
+    assert response.status_code == 503 and len(calls) == 3

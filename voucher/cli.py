@@ -11,6 +11,7 @@ from voucher.auth import services as auth_services
 from voucher.auth.models import Role, User
 from voucher.backup.cli import backup_cli
 from voucher.demo import demo_command
+from voucher.doctor import doctor_command
 from voucher.errors import DomainError
 from voucher.extensions import db
 from voucher.oversight.cli import ledger_cli
@@ -98,3 +99,4 @@ def register_cli(app: Flask) -> None:
     for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli, backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(doctor_command)

@@ -44,7 +44,7 @@ LAYERS: list[set[str]] = [
     {"oversight"},  # readers across the domains: audit log screens, ledger verify
     {"backup"},  # the whole database, copied and restored
     {"api"},
-    {"__init__", "cli", "demo", "navigation", "models"},
+    {"__init__", "cli", "demo", "doctor", "navigation", "models"},
 ]
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
 

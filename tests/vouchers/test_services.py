@@ -13,8 +13,8 @@ from voucher.audit.models import AuditEvent
 from voucher.dates import local_today
 from voucher.errors import NotFound, ValidationFailed
 from voucher.families.services import set_active
-from voucher.ledger.flows import InsufficientFund
 from voucher.ledger.verify import verify_parish
+from voucher.programs.funds import InsufficientFund
 from voucher.shops.redemption import Scanner, lookup
 from voucher.vouchers import rules, services
 from voucher.vouchers.codes import format_code

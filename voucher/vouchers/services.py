@@ -18,10 +18,10 @@ from voucher.dates import local_today
 from voucher.db import utcnow, valid_id
 from voucher.errors import Conflict, NotFound, ValidationFailed
 from voucher.families.models import Family
-from voucher.ledger import flows
 from voucher.money import format_clp, format_number
 from voucher.parishes.models import Parish
 from voucher.pdf.vouchers import PrintableVoucher
+from voucher.programs import funds
 from voucher.programs.models import Enrolment, Program
 from voucher.programs.services import cycle_key
 from voucher.vouchers.codes import CodeKeys, generate_code, redeem_url
@@ -245,7 +245,7 @@ def issue_voucher(
     served = _served_counts(session, program, key, [family.id]).get(family.id, 0)
     if served >= program.per_cycle_limit:
         raise CycleLimitReached(limit=program.per_cycle_limit)
-    flows.reserve_fund(session, program.id, value)
+    funds.reserve_fund(session, program.id, value)
     serial = _next_serials(session, parish, 1, today)[0]
     user_id = getattr(user, "id", None)
     rows, codes = _new_voucher_rows(
@@ -254,7 +254,7 @@ def issue_voucher(
     voucher = Voucher(**rows[0])
     session.add(voucher)
     session.flush()
-    flows.vouchers_issued(
+    funds.vouchers_issued(
         session,
         parish_id=parish.id,
         program_id=program.id,
@@ -323,7 +323,7 @@ def issue_round(
             raise RoundAlreadyIssued(newest)
     preview = preview_round(session, parish=parish, program=program, today=today)
     if preview.eligible:
-        flows.reserve_fund(session, program.id, preview.total)
+        funds.reserve_fund(session, program.id, preview.total)
     user_id = getattr(user, "id", None)
     issue = Round(
         parish_id=parish.id,
@@ -352,7 +352,7 @@ def issue_round(
             ).all()
         )
         voucher_ids = [by_serial[serial] for serial in serials]
-        flows.vouchers_issued(
+        funds.vouchers_issued(
             session,
             parish_id=parish.id,
             program_id=program.id,
@@ -401,7 +401,7 @@ def close_voucher(
     voucher.closed_at = utcnow()
     session.flush()
     if amount:
-        flows.voucher_closed(
+        funds.voucher_closed(
             session,
             parish_id=voucher.parish_id,
             program_id=voucher.program_id,
@@ -500,7 +500,7 @@ def expire_overdue(
         # Every program the value returns to is locked before the first entry takes
         # the ledger head, in id order: the order issuance and cancellation keep.
         for program_id in sorted({v.program_id for v in overdue}):
-            flows.lock_program(session, program_id)
+            funds.lock_program(session, program_id)
         for voucher in overdue:
             close_voucher(session, voucher, expired=True, reason="vencimiento", user=None)
         if overdue:

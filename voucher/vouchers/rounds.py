@@ -46,7 +46,11 @@ class RoundAlreadyIssued(Conflict):
 
 class PreviewChanged(Conflict):
     reason = "preview_changed"
-    message = _l("La lista de familias cambió desde la vista previa. Revísela y confirme de nuevo.")
+    message = _l("La lista de familias cambió desde la vista previa.")
+
+    @property
+    def detail(self) -> str:
+        return f"{self.message} {_l('Revísela y confirme de nuevo.')}"
 
 
 @dataclass

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, url_for
 from werkzeug.routing import BuildError
 from wtforms import SelectChoice
 
-from voucher.auth.access import actor, current_parish
+from voucher.auth.access import actor, current_parish, require_actor
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.programs.models import Program
@@ -52,9 +52,10 @@ def can_write() -> bool:
 
 
 def printer() -> dict[str, Any]:
-    """Who prints and how codes become links: the arguments of the printing use-cases."""
+    """Who prints, where, and how codes become links: the printing use-cases' arguments."""
     return {
         "parish": current_parish(),
         "keys": code_keys(),
         "base_url": current_app.config["VOUCHER_BASE_URL"],
+        "user": require_actor(),
     }

@@ -291,8 +291,9 @@ def voucher_pdf(voucher_id: int):
     """The voucher on an A4 sheet (same code every time; each print is counted). 409
     `not_active` for a voucher that is no longer live."""
     voucher = get_scoped(Voucher, voucher_id)
+    filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
     sheets = printing.print_sheets(db.session, [voucher], **_printer())
-    return pdf_response(sheets, f"vale-{voucher.serial}.pdf", no_store=True)
+    return pdf_response(sheets, filename, no_store=True)
 
 
 @bp.post("/vouchers/print")
@@ -348,7 +349,7 @@ def round_pdf(round_id: int):
     `not_active` when none is left to print."""
     issue = get_scoped(Round, round_id)
     sheets = printing.print_round(db.session, issue, **_printer())
-    return pdf_response(sheets, f"ronda-{issue.id}.pdf", no_store=True)
+    return pdf_response(sheets, f"ronda-{round_id}.pdf", no_store=True)
 
 
 file_response("/api/v1/vouchers/{voucher_id}/pdf", "get", "application/pdf")

@@ -23,8 +23,9 @@ from voucher.vouchers.views.common import WRITERS, bp, printer
 @writes_database
 def pdf(voucher_id: int):
     voucher = get_scoped(Voucher, voucher_id)
+    filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
     sheets = printing.print_sheets(db.session, [voucher], **printer())
-    return pdf_response(sheets, f"vale-{voucher.serial}.pdf", no_store=True)
+    return pdf_response(sheets, filename, no_store=True)
 
 
 @bp.route("/print", methods=["POST"])

@@ -88,6 +88,7 @@ def test_void_after_expiry_returns_the_value_to_the_fund(db, world):
     family = create_family(
         s, parish.id, FamilyInput("Ana Díaz", "rut", "11.111.111-1", consent=True), staff
     )
+    enrol_family(s, program, family, staff)
     record_fund(s, parish, FundInput(program.id, 8000, date(2026, 11, 1), "Colecta"), treasurer)
     issued = issue_voucher(
         s, parish=parish, program=program, family=family, user=staff, keys=code_keys()

@@ -35,6 +35,7 @@ from voucher.ledger import chart, flows
 from voucher.ledger.models import Account
 from voucher.money import MAX_AMOUNT, format_clp
 from voucher.parishes.models import Parish
+from voucher.programs import funds
 from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
@@ -614,7 +615,7 @@ def void_redemption(
         voucher.status = VoucherStatus.ACTIVE
     session.flush()
     if after != VoucherStatus.ACTIVE:
-        flows.lock_program(session, voucher.program_id)  # the value goes on to the fund
+        funds.lock_program(session, voucher.program_id)  # the value goes on to the fund
     flows.redemption_voided(session, redemption_id=redemption.id, user_id=user.id)
     if after != VoucherStatus.ACTIVE:
         close_voucher(

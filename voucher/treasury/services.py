@@ -21,6 +21,7 @@ from voucher.errors import Conflict, Forbidden, IdempotencyMismatch, NotFound, V
 from voucher.ledger import flows
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.models import Parish
+from voucher.programs import funds
 from voucher.programs.models import Program
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import (
@@ -92,7 +93,7 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
     )
     session.add(fund)
     session.flush()
-    flows.fund_received(
+    funds.fund_received(
         session,
         parish_id=parish.id,
         program_id=program.id,

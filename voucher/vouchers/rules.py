@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from voucher.errors import Conflict, DomainError
-from voucher.vouchers.models import VoucherStatus
+from voucher.vouchers.models import Voucher, VoucherStatus
 
 
 class VoucherNotActive(Conflict):
@@ -90,6 +90,24 @@ class VoucherState:
     remaining: int
     expires_on: date
     category: str
+
+
+def state_of(voucher: Voucher) -> VoucherState:
+    return VoucherState(voucher.status, voucher.remaining, voucher.expires_on, voucher.category)
+
+
+def ineligibility(*, active: bool, enrolled: bool, served: int, limit: int) -> str | None:
+    """Why a household gets no (more) voucher of a program now, or None when it may.
+    The one rule for a single voucher and a round: ``inactive`` (deactivated),
+    ``not_enrolled`` (a round never looks beyond the enrolled, so only a single voucher
+    meets it), ``already_served`` (its vouchers of this cycle are given)."""
+    if not active:
+        return "inactive"
+    if not enrolled:
+        return "not_enrolled"
+    if served >= limit:
+        return "already_served"
+    return None
 
 
 def effective_status(state: VoucherState, today: date) -> VoucherStatus:

@@ -332,3 +332,21 @@ def triggers_present(session: Session) -> list[str]:
             )
         )
     return sorted(wanted - found)
+
+
+def chain_tip(session: Session, pid: int) -> str | None:
+    """The parish's last entry as SEQ:HASH (what a printed paper or a treasurer notes)."""
+    head = session.get(LedgerHead, pid)
+    return f"{head.seq}:{head.hash}" if head is not None and head.seq else None
+
+
+def tip_in_chain(session: Session, pid: int, noted: str) -> bool:
+    """Whether the entry numbered SEQ still carries HASH: history rewritten after a tip
+    was noted (even with the chain recomputed) changes it."""
+    seq, _, expected = noted.partition(":")
+    if not seq.isdigit() or not expected:
+        return False
+    stored = session.scalar(
+        sa.select(Entry.hash).where(Entry.parish_id == pid, Entry.seq == int(seq))
+    )
+    return stored is not None and stored == expected.strip()

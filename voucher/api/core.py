@@ -277,6 +277,17 @@ def paginate(
 # --- Idempotency-Key -----------------------------------------------------------------------
 
 
+def _canonical_body() -> bytes:
+    """The body as its meaning: parsed JSON with sorted keys (a retry may order its fields
+    or space them differently), or the bytes when it is not JSON."""
+    data = request.get_data()
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return data
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+
+
 def idempotent(
     *,
     required: bool = False,
@@ -312,7 +323,7 @@ def idempotent(
                 )
             user = g.api_user
             body_hash = hashlib.sha256(
-                b"|".join([request.method.encode(), request.path.encode(), request.get_data()])
+                b"|".join([request.method.encode(), request.path.encode(), _canonical_body()])
             ).hexdigest()
             g.idempotency_restore = restore
             stored = stored_answer(user.id, key)

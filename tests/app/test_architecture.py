@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
         "installation",
         "observability",
         "contention",
+        "text_input",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine

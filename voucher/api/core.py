@@ -30,6 +30,7 @@ from voucher.auth.services import user_for_token
 from voucher.db import MAX_ID
 from voucher.errors import Forbidden, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
+from voucher.text_input import fields_with_control_characters, has_control_characters, too_deep
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -155,6 +156,8 @@ _MESSAGES = {
     "list_type": _l("Debe ser una lista."),
     "model_type": _l("Debe ser un objeto JSON."),
     "dict_type": _l("Debe ser un objeto JSON."),
+    "too_deep": _l("Demasiados niveles de objetos anidados."),
+    "control_characters": _l("Contiene caracteres no permitidos (de control)."),
 }
 
 
@@ -216,6 +219,9 @@ def authenticate() -> None:
 def check_body() -> None:
     """A body must be JSON (415 otherwise) and a well-formed object (422 on `body`):
     spectree would read anything else as an empty object, or hand the view no body."""
+    bad_args = [name for name, value in request.args.items() if has_control_characters(value)]
+    if bad_args:
+        raise ValidationFailed([(name, _MESSAGES["control_characters"]) for name in bad_args])
     if request.method not in BODY_METHODS:
         return
     data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
@@ -225,10 +231,14 @@ def check_body() -> None:
         raise UnsupportedMediaType()
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):  # every body is an object, even an empty one
         raise ValidationFailed([("body", _MESSAGES["model_type"])])
+    if too_deep(body):
+        raise ValidationFailed([("body", _MESSAGES["too_deep"])])
+    if bad := list(fields_with_control_characters(body)):
+        raise ValidationFailed([(field, _MESSAGES["control_characters"]) for field in bad])
 
 
 # --- pagination -----------------------------------------------------------------------

@@ -139,6 +139,15 @@ def configure_engine_events(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    @event.listens_for(engine, "do_connect")
+    def private_file(_dialect: Any, _record: Any, cargs: tuple, _cparams: dict) -> None:
+        # The database holds families' data: created readable by its owner only (SQLite
+        # gives its -wal and -shm files the database file's mode).
+        path = cargs[0] if cargs else ""
+        local = path and path != ":memory:" and not path.startswith("file:")
+        if local and not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself

@@ -76,3 +76,29 @@ def test_a_database_from_before_check_values_is_still_guarded_by_its_vouchers(
         db.engine.dispose()
     with pytest.raises(KeyMismatch, match="Falta la clave"):
         _start(file_config, tmp_path / "missing" / "voucher_key")
+
+
+def test_a_new_sqlite_database_and_its_journal_are_readable_by_their_owner_only(
+    file_config, tmp_path
+):
+    path = tmp_path / "fresh" / "voucher.sqlite3"
+    path.parent.mkdir()
+    app = create_app(
+        dict(
+            file_config,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+            VOUCHER_KEY_FILE=str(tmp_path / "k"),
+        )
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        seed(db.session)
+        db.session.commit()
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files if f.exists()}
+        db.session.remove()
+        db.engine.dispose()
+    assert modes[path.name] == "0o600"
+    assert set(modes.values()) == {"0o600"}, modes

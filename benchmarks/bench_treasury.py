@@ -251,9 +251,7 @@ def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
 
     # (a) the busy shop's statement for its busy month
     period_end = next_month(heavy_month) - timedelta(days=1)
-    gather = timed(
-        runs, lambda: shop_statement(s, parish, heavy_shop, heavy_month, period_end)
-    )
+    gather = timed(runs, lambda: shop_statement(s, parish, heavy_shop, heavy_month, period_end))
     statement = gather.result.statement
     render = timed(max(1, runs // 2), lambda: render_statement(statement))
     redeemed = sum(1 for x in statement.lines if x.kind == "redemption")

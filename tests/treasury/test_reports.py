@@ -123,8 +123,7 @@ def test_program_report_figures(t):
     t.assert_books()
     today = date.today()
     figures = {
-        f.row.name: f.row
-        for f in program_figures(s, t.parish, base - timedelta(days=400), today)
+        f.row.name: f.row for f in program_figures(s, t.parish, base - timedelta(days=400), today)
     }
     food, hygiene = figures["Canasta"], figures["Aseo"]
     assert food.funded == 50_000_000 and hygiene.funded == 20_000_000

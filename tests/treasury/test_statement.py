@@ -202,9 +202,7 @@ def test_opening_of_a_period_is_the_closing_of_the_one_before(t):
     ]
     closings = []
     for first, last in itertools.pairwise(days):
-        result = shop_statement(
-            s, p, shop, first + timedelta(days=1) if closings else first, last
-        )
+        result = shop_statement(s, p, shop, first + timedelta(days=1) if closings else first, last)
         totals = statement_totals(result.statement)
         if closings:
             assert totals.opening == closings[-1]

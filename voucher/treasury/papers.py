@@ -70,7 +70,9 @@ def render_statement(s: ShopStatement) -> bytes:
     meta = ReportMeta(
         parish_name=s.parish_name,
         title=heading,
-        subtitle=f"{s.shop_name} · {_('RUT')} {s.shop_rut} · {period}",
+        subtitle=_(
+            "%(shop)s · RUT %(rut)s · %(period)s", shop=s.shop_name, rut=s.shop_rut, period=period
+        ),
         generated_at=s.generated_at,
         timezone=s.timezone,
         verification=statement_verification(s, totals),

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from voucher.dates import format_date, format_datetime
 from voucher.pdf.tables import Column, RowStyle, TableModel
@@ -29,13 +30,6 @@ from voucher.treasury.documents import (
 )
 
 METHOD_LABELS = {"transfer": _l("Transferencia"), "cash": _l("Efectivo"), "cheque": _l("Cheque")}
-ACCOUNT_TYPE_LABELS = {
-    "asset": _l("Activo"),
-    "liability": _l("Pasivo"),
-    "equity": _l("Patrimonio"),
-    "income": _l("Ingreso"),
-    "expense": _l("Gasto"),
-}
 OPENING_LABEL = _l("Saldo inicial adeudado")
 CLOSING_LABEL = _l("Saldo final adeudado")
 PERIOD_TOTALS_LABEL = _l("Totales del período")
@@ -47,7 +41,15 @@ def method_label(method: str) -> str:
 
 
 def account_type_label(kind: str) -> str:
-    return str(ACCOUNT_TYPE_LABELS.get(kind, kind))
+    """'asset' -> 'Activo'; "Activo" alone is also a program's state, hence the context."""
+    labels = {
+        "asset": pgettext("tipo de cuenta", "Activo"),
+        "liability": pgettext("tipo de cuenta", "Pasivo"),
+        "equity": pgettext("tipo de cuenta", "Patrimonio"),
+        "income": pgettext("tipo de cuenta", "Ingreso"),
+        "expense": pgettext("tipo de cuenta", "Gasto"),
+    }
+    return labels.get(kind, kind)
 
 
 def format_period(start: date, end: date) -> str:
@@ -136,19 +138,21 @@ def remittance_table(r: Remittance) -> TableModel:
 
 def program_columns() -> tuple[Column, ...]:
     pesos, count = "$", _("N°")
+    funded, issued, redeemed = _("Financiado"), _("Emitidos"), _("Canjeados")
+    expired, cancelled, outstanding = _("Vencidos"), _("Anulados"), _("Pendiente")
     return (
         Column(_("Programa"), weight=34, wrap=True),
         Column(_("Categoría"), weight=15),
-        Column(f"{_('Financiado')}\n{pesos}", "money", weight=19),
-        Column(f"{_('Emitidos')}\n{count}", "count", weight=11),
-        Column(f"{_('Emitidos')}\n{pesos}", "money", weight=19),
-        Column(f"{_('Canjeados')}\n{count}", "count", weight=12),
-        Column(f"{_('Canjeados')}\n{pesos}", "money", weight=19),
-        Column(f"{_('Vencidos')}\n{count}", "count", weight=11),
-        Column(f"{_('Vencidos')}\n{pesos}", "money", weight=18),
-        Column(f"{_('Anulados')}\n{count}", "count", weight=11),
-        Column(f"{_('Anulados')}\n{pesos}", "money", weight=18),
-        Column(f"{_('Pendiente')}\n{pesos}", "money", weight=19),
+        Column(f"{funded}\n{pesos}", "money", weight=19),
+        Column(f"{issued}\n{count}", "count", weight=11),
+        Column(f"{issued}\n{pesos}", "money", weight=19),
+        Column(f"{redeemed}\n{count}", "count", weight=12),
+        Column(f"{redeemed}\n{pesos}", "money", weight=19),
+        Column(f"{expired}\n{count}", "count", weight=11),
+        Column(f"{expired}\n{pesos}", "money", weight=18),
+        Column(f"{cancelled}\n{count}", "count", weight=11),
+        Column(f"{cancelled}\n{pesos}", "money", weight=18),
+        Column(f"{outstanding}\n{pesos}", "money", weight=19),
     )
 
 

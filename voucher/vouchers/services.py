@@ -22,9 +22,9 @@ from voucher.ledger import flows
 from voucher.money import format_clp, format_number
 from voucher.parishes.models import Parish
 from voucher.pdf.vouchers import PrintableVoucher
-from voucher.programs.models import Enrolment, Program
+from voucher.programs.models import VOUCHER_TITLES, Enrolment, Program
 from voucher.programs.services import cycle_key
-from voucher.vouchers.codes import CodeKeys, generate_code, redeem_url
+from voucher.vouchers.codes import CodeKeys, format_code, generate_code, redeem_url
 from voucher.vouchers.models import ReplacedCode, Round, Voucher, VoucherStatus
 from voucher.vouchers.rules import (
     STATUS_LABELS,
@@ -584,11 +584,11 @@ def printable(
             PrintableVoucher(
                 parish_name=parish.name,
                 program_name=programs[voucher.program_id].name,
-                category=voucher.category.value,
+                title=str(VOUCHER_TITLES[voucher.category]),
                 amount=voucher.amount,
                 expires_on=voucher.expires_on,
                 serial=voucher.serial,
-                code=code,
+                code=format_code(code),
                 redeem_url=redeem_url(base_url, code),
             )
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from tests.foundation.conftest import TRANSLATIONS
 from tests.treasury.conftest import settle_all, t  # noqa: F401  (t: the treasury world)
 from voucher.dates import local_today
+from voucher.i18n import month_label
 
 EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 # %(name)s, {amount} and anything tag-like such as <token>.
@@ -271,3 +272,12 @@ def test_an_english_reader_gets_english_papers(english_papers, paper):
     english, spanish = ENGLISH_PAPERS[paper]
     assert [word for word in english if word not in text] == []
     assert [word for word in spanish if word in text] == []
+
+
+def test_month_names_follow_the_reader(app):
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert month_label(date(2026, 11, 3)) == "November 2026"
+    with app.test_request_context("/"):
+        refresh()
+        assert month_label(date(2026, 1, 31)) == "enero 2026"

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from tests.api.contract import PROGRAM_REPORT
 from tests.treasury.conftest import at, settle_all
@@ -96,8 +97,6 @@ def day_totals(session) -> list[tuple]:
 
 def test_the_migration_builds_the_same_day_totals_as_posting(t, db):
     """Books posted before the day totals existed get them from their transfers."""
-    from flask_migrate import downgrade, upgrade
-
     spread(t)
     posted = day_totals(t.session)
     assert len(posted) > 30

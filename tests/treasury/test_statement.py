@@ -10,12 +10,14 @@ import itertools
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from tests.treasury import bulk
 from tests.treasury.conftest import at
 from voucher.dates import day_start_utc
+from voucher.errors import ValidationFailed
 from voucher.shops.redemption import void_redemption
 from voucher.treasury.csv_export import statement_csv
 from voucher.treasury.documents import statement_totals
@@ -247,10 +249,6 @@ def test_two_thousand_redemptions_paginate_with_headers_on_every_page(t):
 
 
 def test_statement_refuses_a_bad_period(t):
-    import pytest
-
-    from voucher.errors import ValidationFailed
-
     today = date.today()
     with pytest.raises(ValidationFailed) as caught:
         shop_statement(t.session, t.parish, t.shop, today, today - timedelta(days=1))

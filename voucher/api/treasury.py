@@ -28,14 +28,18 @@ from voucher.dates import local_today
 from voucher.errors import NotFound, ValidationFailed
 from voucher.extensions import db
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import render_remittance, render_statement, trial_balance_totals
 from voucher.shops.models import Shop
 from voucher.shops.services import get_parish_shop
-from voucher.treasury import reports as report_data
+from voucher.treasury import program_report as program_data
+from voucher.treasury import remittance as remittance_data
 from voucher.treasury import services
+from voucher.treasury import statement as statement_data
+from voucher.treasury import trial_balance as balance_data
 from voucher.treasury.csv_export import statement_csv
+from voucher.treasury.documents import trial_balance_totals
 from voucher.treasury.journal import write_hledger
 from voucher.treasury.models import Fund, Settlement
+from voucher.treasury.papers import render_remittance, render_statement
 
 TAGS = ["treasury"]
 
@@ -391,7 +395,7 @@ def reverse_settlement(settlement_id: int, json: ReasonIn):
 def remittance_pdf(settlement_id: int):
     """The payment voucher to sign (A4 PDF). 409 `not_paid` before it is paid."""
     settlement = get_scoped(Settlement, settlement_id)
-    pdf = render_remittance(report_data.remittance(db.session, settlement))
+    pdf = render_remittance(remittance_data.remittance(db.session, settlement))
     return _file(pdf, "application/pdf", f"comprobante-pago-{settlement.id:06d}.pdf")
 
 
@@ -409,7 +413,7 @@ def _statement_scope(shop_id: int, slug: str | None) -> tuple[Parish, Shop]:
         if user.shop_id != shop_id:
             raise NotFound()
         shop = db.session.get(Shop, shop_id)
-        parishes = report_data.shop_parishes(db.session, shop_id)
+        parishes = statement_data.shop_parishes(db.session, shop_id)
         if slug:
             parishes = [p for p in parishes if p.slug == slug]
             if not parishes:
@@ -429,7 +433,7 @@ def _statement_scope(shop_id: int, slug: str | None) -> tuple[Parish, Shop]:
 
 def _statement(shop_id: int, query: StatementQuery):
     parish, shop = _statement_scope(shop_id, query.parish)
-    result = report_data.shop_statement(db.session, parish, shop, query.date_from, query.date_to)
+    result = statement_data.shop_statement(db.session, parish, shop, query.date_from, query.date_to)
     return result.statement, f"estado-de-cuenta-{shop.id}-{query.date_from}-{query.date_to}"
 
 
@@ -468,7 +472,7 @@ def trial_balance(query: AtQuery):
     """Every account's debits, credits and balance at the end of `at` (default today)."""
     parish = _parish()
     at = query.at or local_today(parish.timezone)
-    balance = report_data.trial_balance(db.session, parish, at)
+    balance = balance_data.trial_balance(db.session, parish, at)
     totals = trial_balance_totals(balance)
     return TrialBalanceOut(
         at=at,
@@ -494,7 +498,7 @@ def trial_balance(query: AtQuery):
 def programs_report(query: PeriodQuery):
     """Per program, for the period: funded, issued, redeemed, expired, cancelled; and the
     value still outstanding at its end."""
-    figures = report_data.program_figures(db.session, _parish(), query.date_from, query.date_to)
+    figures = program_data.program_figures(db.session, _parish(), query.date_from, query.date_to)
     return ProgramsOut(
         programs=[
             ProgramFiguresOut(

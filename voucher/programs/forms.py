@@ -8,9 +8,10 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 
 from voucher.forms import parse_count
 from voucher.money import parse_clp
+from voucher.programs.models import CATEGORY_LABELS
 from voucher.programs.services import ProgramInput
 
-CATEGORY_CHOICES = [SelectChoice("food", _l("Alimentos")), SelectChoice("hygiene", _l("Higiene"))]
+CATEGORY_CHOICES = [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()]
 CYCLE_CHOICES = [SelectChoice("monthly", _l("Mensual")), SelectChoice("once", _l("Una sola vez"))]
 
 

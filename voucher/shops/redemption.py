@@ -36,6 +36,7 @@ from voucher.ledger.models import Account
 from voucher.money import MAX_AMOUNT, format_clp
 from voucher.parishes.models import Parish
 from voucher.programs import funds
+from voucher.programs.models import CATEGORY_LABELS
 from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
@@ -273,7 +274,7 @@ def refusal_for(
         if enrolled is None or not shop.active:
             return rules.ShopNotEnrolled(parish=parish.name)
         if voucher.category.value not in shop.categories:
-            label = rules.CATEGORY_LABELS[voucher.category.value]
+            label = CATEGORY_LABELS[voucher.category]
             return rules.CategoryNotAccepted(category=str(label))
     if amount is not None and amount > voucher.remaining:
         return rules.InsufficientBalance(remaining=format_clp(voucher.remaining))

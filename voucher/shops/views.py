@@ -28,6 +28,7 @@ from voucher.forms import put_errors
 from voucher.i18n import parish_timezone
 from voucher.money import format_clp, format_number, parse_clp
 from voucher.parishes.models import Parish
+from voucher.programs.models import category_label
 from voucher.shops import redemption as redemptions
 from voucher.shops import services
 from voucher.shops.forms import (
@@ -322,7 +323,7 @@ def _voucher_page(
                 charge_label=_("COBRAR %(amount)s", amount=format_clp(typed))
                 if typed
                 else _("COBRAR"),
-                category=str(rules.CATEGORY_LABELS[voucher.category.value]) if voucher else "",
+                category=category_label(voucher.category) if voucher else "",
             ),
             status,
         )

@@ -39,19 +39,17 @@ from voucher.forms import put_errors
 from voucher.ledger import periods
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import (
-    render_program_report,
-    render_remittance,
-    render_statement,
-    render_trial_balance,
-    statement_totals,
-)
 from voucher.programs.models import Program
 from voucher.shops.models import Shop, ShopParish
 from voucher.shops.redemption import void_redemption
 from voucher.shops.services import get_parish_shop
-from voucher.treasury import reports as report_data
+from voucher.treasury import dashboard
+from voucher.treasury import program_report as program_data
+from voucher.treasury import remittance as remittance_data
+from voucher.treasury import statement as statement_data
+from voucher.treasury import trial_balance as balance_data
 from voucher.treasury.csv_export import program_report_csv, statement_csv, trial_balance_csv
+from voucher.treasury.documents import statement_totals
 from voucher.treasury.forms import (
     CloseMonthForm,
     FundForm,
@@ -67,6 +65,12 @@ from voucher.treasury.forms import (
 )
 from voucher.treasury.journal import iter_hledger
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
+from voucher.treasury.papers import (
+    render_program_report,
+    render_remittance,
+    render_statement,
+    render_trial_balance,
+)
 from voucher.treasury.services import (
     FundInput,
     SettlementInput,
@@ -134,7 +138,7 @@ def _shop_choices(pid: int) -> list[SelectChoice]:
     return [SelectChoice(row.id, row.name) for row in rows]
 
 
-def _chart(weeks: Iterable[report_data.WeekBar]) -> list[dict[str, Any]]:
+def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
     """Bar widths in whole percent of the biggest bar (drawn with SVG width attributes:
     the page's policy forbids inline styles)."""
     weeks = list(weeks)
@@ -164,7 +168,7 @@ def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or now - hit[0] > CHART_TTL_SECONDS:
-        weeks = report_data.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
+        weeks = dashboard.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
         hit = (now, _chart(weeks), utcnow())
         for stale in [k for k, v in cache.items() if now - v[0] > CHART_TTL_SECONDS]:
             cache.pop(stale, None)
@@ -189,7 +193,7 @@ def index():
         total_owed=sum(b.owed for b in balances),
         weeks=weeks,
         chart_at=chart_at,
-        positions=report_data.fund_positions(db.session, parish),
+        positions=dashboard.fund_positions(db.session, parish),
         pending=pending,
         two_person_rule=parish.two_person_rule,
         today=local_today(parish.timezone),
@@ -416,7 +420,7 @@ def settlement(settlement_id: int):
     return render_template(
         "treasury/settlement.html",
         settlement=item,
-        lines=report_data.settlement_lines(db.session, item.id),
+        lines=remittance_data.settlement_lines(db.session, item.id),
         can_decide=item.status == SettlementStatus.PROPOSED and item.proposed_by_id != user.id,
         can_withdraw=item.status == SettlementStatus.PROPOSED and item.proposed_by_id == user.id,
         can_reverse=item.status == SettlementStatus.PAID and user.role == Role.TREASURER,
@@ -488,7 +492,7 @@ def reverse_settlement(settlement_id: int):
 @role_required(*TREASURY)
 def remittance_pdf(settlement_id: int):
     item = get_scoped(Settlement, settlement_id)
-    document = report_data.remittance(db.session, item)
+    document = remittance_data.remittance(db.session, item)
     return _pdf(render_remittance(document), f"comprobante-pago-{item.id:06d}.pdf")
 
 
@@ -505,7 +509,7 @@ def _statement_period(parish: Parish) -> tuple[PeriodForm, bool]:
 
 def _statement_or_errors(form: PeriodForm, parish: Parish, shop: Shop):
     try:
-        return report_data.shop_statement(
+        return statement_data.shop_statement(
             db.session, parish, shop, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
@@ -540,7 +544,7 @@ def _statement_download(parish: Parish, shop: Shop, kind: str) -> Response:
         raise ValidationFailed(
             [(name, message) for name, errors in form.errors.items() for message in errors]
         )
-    result = report_data.shop_statement(
+    result = statement_data.shop_statement(
         db.session, parish, shop, form.date_from.data, form.date_to.data
     )
     name = f"estado-de-cuenta-{shop.id}-{form.date_from.data}-{form.date_to.data}"
@@ -639,7 +643,7 @@ def report_statement():
         return _invalid(forms, "statement", form)
     shop = get_parish_shop(db.session, parish.id, form.shop_id.data)
     try:
-        result = report_data.shop_statement(
+        result = statement_data.shop_statement(
             db.session, parish, shop, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
@@ -659,7 +663,7 @@ def report_programs():
     if not form.validate():
         return _invalid(forms, "programs", form)
     try:
-        report = report_data.program_report(
+        report = program_data.program_report(
             db.session, parish, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
@@ -678,7 +682,7 @@ def report_trial_balance():
     form = TrialBalanceForm(request.args)
     if not form.validate():
         return _invalid(forms, "trial", form)
-    balance = report_data.trial_balance(db.session, parish, form.at.data)
+    balance = balance_data.trial_balance(db.session, parish, form.at.data)
     name = f"balance-comprobacion-{form.at.data}"
     if form.format.data == "csv":
         return _csv(trial_balance_csv(balance, form.sep.data), f"{name}.csv")
@@ -828,7 +832,7 @@ def _my_parish(parish_id_: int) -> Parish:
 @role_required(Role.SHOPKEEPER)
 def my_statement():
     shop = db.session.get(Shop, shop_id())
-    parishes = report_data.shop_parishes(db.session, shop.id)
+    parishes = statement_data.shop_parishes(db.session, shop.id)
     tz = parishes[0].timezone if parishes else "America/Santiago"
     form = PeriodForm(request.args)
     _default_period(form, tz)

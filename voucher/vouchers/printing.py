@@ -19,9 +19,9 @@ from voucher.errors import Conflict, NotFound, ValidationFailed
 from voucher.money import format_number
 from voucher.parishes.models import Parish
 from voucher.pdf.vouchers import PrintableVoucher, render_voucher_sheets
-from voucher.programs.models import Program
+from voucher.programs.models import VOUCHER_TITLES, Program
 from voucher.transaction import commit_now
-from voucher.vouchers.codes import CodeKeys, redeem_url
+from voucher.vouchers.codes import CodeKeys, format_code, redeem_url
 from voucher.vouchers.issuing import parish_today
 from voucher.vouchers.models import Round, Voucher, VoucherStatus
 from voucher.vouchers.rules import STATUS_LABELS, effective_status, state_of
@@ -141,11 +141,11 @@ def printable(
             PrintableVoucher(
                 parish_name=parish.name,
                 program_name=programs[voucher.program_id].name,
-                category=voucher.category.value,
+                title=str(VOUCHER_TITLES[voucher.category]),
                 amount=voucher.amount,
                 expires_on=voucher.expires_on,
                 serial=voucher.serial,
-                code=code,
+                code=format_code(code),
                 redeem_url=redeem_url(base_url, code),
             )
         )

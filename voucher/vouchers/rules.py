@@ -144,5 +144,3 @@ STATUS_LABELS = {
     VoucherStatus.EXPIRED: _l("vencido"),
     VoucherStatus.CANCELLED: _l("anulado"),
 }
-
-CATEGORY_LABELS = {"food": _l("Alimentos"), "hygiene": _l("Higiene")}

@@ -9,9 +9,9 @@ from voucher.auth.access import get_scoped, parish_id, require_actor, role_requi
 from voucher.auth.models import Role
 from voucher.errors import Conflict, DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
-from voucher.families.forms import show_errors
 from voucher.families.models import Family
 from voucher.families.services import display_document
+from voucher.forms import form_error
 from voucher.money import format_number
 from voucher.programs import services
 from voucher.programs.forms import EnrolFamilyForm, ProgramForm
@@ -24,10 +24,10 @@ MAX_QUERY = 100
 
 
 def _form_failed(form: ProgramForm, error: DomainError) -> None:
-    db.session.rollback()
-    if isinstance(error, Duplicate):
-        form.name.errors = [*form.name.errors, error.detail]
-    show_errors(form, error)
+    """Field errors next to their fields (a taken name next to the name), and the
+    refusal at the top of the page."""
+    form_error(form, error, field="name")
+    flash(error.detail, "error")
 
 
 @bp.route("/")
@@ -54,7 +54,6 @@ def new():
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Programa creado."), "success")
             return redirect(url_for(".detail", program_id=program.id))
     return render_template("programs/form.html", form=form, program=None)
@@ -71,7 +70,6 @@ def edit(program_id: int):
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Programa guardado."), "success")
             return redirect(url_for(".detail", program_id=program.id))
     elif request.method == "GET":
@@ -113,9 +111,7 @@ def enrol(program_id: int):
             try:
                 services.enrol_family(db.session, program, family, require_actor())
             except Conflict as error:
-                db.session.rollback()
-                flash(error.detail, "error")
+                form_error(form, error)
             else:
-                db.session.commit()
                 flash(_("La familia de %(name)s quedó inscrita.", name=family.head_name), "success")
     return redirect(url_for(".detail", program_id=program.id))

@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from voucher.audit.services import record
 from voucher.auth import queries, services
 from voucher.auth.access import login_required_any, require_actor, role_required
 from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm, UserForm
@@ -68,12 +67,10 @@ def login():
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.sign_in(db.session, form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            record(db.session, "login", user=user)
             return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
-        record(db.session, "login_failed", email=services.normalise_email(form.email.data))
         flash(_("Correo o contraseña incorrectos."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -96,14 +93,13 @@ def profile():
     new_token = None
     if request.method == "POST" and request.form.get("action") == "token":
         if token_form.validate_on_submit():
-            _row, new_token = services.create_token(db.session, user, token_form.name.data)
-            record(db.session, "token_created", user=user, name=token_form.name.data)
+            _row, new_token = services.add_token(db.session, user, token_form.name.data)
     elif (
         request.method == "POST"
         and request.form.get("action") == "language"
         and language_form.validate_on_submit()
     ):
-        user.locale = language_form.locale.data
+        services.set_language(user, language_form.locale.data)
         session.pop("lang", None)
         return redirect(url_for("auth.profile"))
     tokens = queries.tokens_of(db.session, user)
@@ -122,8 +118,7 @@ def profile():
 def revoke_token(token_id: int):
     user = require_actor()
     if EmptyForm().validate_on_submit():
-        services.revoke_token(db.session, user, token_id)
-        record(db.session, "token_revoked", user=user, token_id=token_id)
+        services.withdraw_token(db.session, user, token_id)
         flash(_("Token revocado."), "success")
     return redirect(url_for("auth.profile"))
 
@@ -138,21 +133,13 @@ def users():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            user = services.create_account(
                 db.session,
+                admin,
                 email=form.email.data,
                 password=form.password.data,
                 role=Role(form.role.data),
-                name=" ".join(form.name.data.split()),
-                parish=admin.parish,
-            )
-            record(
-                db.session,
-                "user_created",
-                user=admin,
-                obj=user,
-                role=user.role.value,
-                email=user.email,
+                name=form.name.data,
             )
             flash(_("Cuenta creada para %(email)s.", email=user.email), "success")
             return redirect(url_for("auth.users"))

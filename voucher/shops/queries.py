@@ -1,6 +1,5 @@
-"""Reading shops: a parish's shops, a shop's people, a shop's day at the till, the last
-use of a voucher, and which parish a shop's statement is read in. The web pages and the
-API both read through here."""
+"""Reading shops: a parish's shops, a shop's people, a shop's day at the till and the
+last use of a voucher. The web pages and the API both read through here."""
 
 from __future__ import annotations
 
@@ -9,14 +8,12 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from voucher.auth.models import Role, User
 from voucher.dates import day_bounds
 from voucher.db import valid_id
-from voucher.errors import NotFound, ValidationFailed
-from voucher.parishes.models import Parish
+from voucher.errors import NotFound
 from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers.models import Redemption, RedemptionStatus
 
@@ -149,51 +146,3 @@ def last_use(session: Session, voucher_id: int) -> tuple[Any, str] | None:
         .limit(1)
     ).first()
     return None if row is None else (row[0], row[1])
-
-
-# --- whose statement ----------------------------------------------------------------------
-
-
-def shop_parishes(session: Session, shop_id: int) -> list[Parish]:
-    """The parishes a shop takes part in (or took part in), by name."""
-    return list(
-        session.scalars(
-            sa.select(Parish)
-            .join(ShopParish, ShopParish.parish_id == Parish.id)
-            .where(ShopParish.shop_id == shop_id)
-            .order_by(Parish.name)
-        )
-    )
-
-
-def statement_scope(
-    session: Session,
-    user: Any,
-    shop_id: int,
-    *,
-    slug: str | None = None,
-    parish_id: int | None = None,
-) -> tuple[Parish, Shop]:
-    """Which parish and shop a statement is read for, by whom may read it.
-
-    A treasurer reads their parish's shops (another parish, named by slug or id, or
-    another parish's shop: 404). A shopkeeper reads only their own shop (any other is
-    404), in the parish named by slug or id, or else the only one it takes part in
-    (several: 422, name one)."""
-    if user.role != Role.SHOPKEEPER:
-        parish = session.get(Parish, user.parish_id)
-        if (slug and slug != parish.slug) or (parish_id and parish_id != parish.id):
-            raise NotFound()
-        return parish, get_parish_shop(session, parish.id, shop_id)
-    if user.shop_id != shop_id:
-        raise NotFound()
-    parishes = shop_parishes(session, shop_id)
-    if slug or parish_id:
-        parishes = [p for p in parishes if p.slug == slug or p.id == parish_id]
-    if not parishes:
-        raise NotFound()
-    if len(parishes) > 1:
-        raise ValidationFailed(
-            [("parish", _l("Su comercio participa en varias parroquias: indique cuál."))]
-        )
-    return parishes[0], session.get(Shop, shop_id)

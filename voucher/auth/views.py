@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -16,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from voucher.auth import queries, services
-from voucher.auth.access import login_required_any, require_actor, role_required
+from voucher.auth.access import login_required_any, require_actor, role_required, safe_next
 from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm, UserForm
 from voucher.auth.models import Role
 from voucher.errors import Duplicate, ValidationFailed
@@ -31,16 +29,6 @@ HOME_BY_ROLE = {
     Role.TREASURER: "treasury.index",
     Role.SHOPKEEPER: "shops.scan",
 }
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_key() -> str:

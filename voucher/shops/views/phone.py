@@ -11,9 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from voucher.auth.access import require_actor, role_required, shop_id
+from voucher.auth.access import require_actor, role_required, safe_next, shop_id
 from voucher.auth.models import Role
-from voucher.auth.views import safe_next
 from voucher.dates import local_today
 from voucher.errors import DomainError, IdempotencyMismatch, RateLimited
 from voucher.extensions import db

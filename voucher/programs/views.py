@@ -27,6 +27,8 @@ MAX_QUERY = 100
 
 
 def _form_failed(form: ProgramForm, error: DomainError) -> None:
+    """Field errors next to their fields (a taken name next to the name), and the
+    refusal at the top of the page."""
     form_error(form, error, field="name")
     flash(error.detail, "error")
 

@@ -117,8 +117,18 @@ def effective_status(state: VoucherState, today: date) -> VoucherStatus:
     return state.status
 
 
-def status_after_redeem(remaining_after: int) -> VoucherStatus:
-    return VoucherStatus.REDEEMED if remaining_after == 0 else VoucherStatus.ACTIVE
+# What a charge does to a voucher's status, as data the SQL path builds its CASE from
+# (shops.redemption): a charge that leaves exactly USED_UP_AT pesos uses the voucher up;
+# any other leaves its status as it was (only an active voucher is ever charged).
+USED_UP_AT = 0
+USED_UP = VoucherStatus.REDEEMED
+
+
+def status_after_redeem(
+    remaining_after: int, status: VoucherStatus = VoucherStatus.ACTIVE
+) -> VoucherStatus:
+    """The status of a voucher with ``status`` once a charge left ``remaining_after``."""
+    return USED_UP if remaining_after == USED_UP_AT else status
 
 
 def status_after_void(state: VoucherState, today: date) -> VoucherStatus:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_ngettext
 
 
 class DomainError(Exception):
@@ -84,11 +84,24 @@ class IdempotencyMismatch(DomainError):
 class RateLimited(DomainError):
     status = 429
     reason = "rate_limited"
-    message = lazy_gettext("Demasiados intentos con códigos inválidos. Espere %(minutes)s minutos.")
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(minutes=max(1, (retry_after + 59) // 60))
-        self.retry_after = retry_after
+        self.retry_after = max(1, retry_after)
+        if self.retry_after < 60:
+            message = lazy_ngettext(
+                "Demasiados intentos con códigos inválidos. Espere %(num)s segundo.",
+                "Demasiados intentos con códigos inválidos. Espere %(num)s segundos.",
+                self.retry_after,
+            )
+            super().__init__(message)
+        else:
+            minutes = (self.retry_after + 59) // 60
+            message = lazy_ngettext(
+                "Demasiados intentos con códigos inválidos. Espere %(num)s minuto.",
+                "Demasiados intentos con códigos inválidos. Espere %(num)s minutos.",
+                minutes,
+            )
+            super().__init__(message)
 
 
 class ControlCharacters(DomainError):

@@ -66,7 +66,7 @@ def register_observability(app: Flask) -> None:
     def finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = request_id()
         started = g.get("request_started")
-        user = g.get("_login_user") or g.get("api_user")
+        user_id, parish_id = _who(g.get("_login_user") or g.get("api_user"))
         log.log(
             logging.DEBUG if request.endpoint == "health.healthz" else logging.INFO,
             "request id=%s method=%s route=%s status=%s ms=%.1f user=%s parish=%s",
@@ -75,7 +75,18 @@ def register_observability(app: Flask) -> None:
             request.endpoint or "-",
             response.status_code,
             (time.perf_counter() - started) * 1000 if started else 0.0,
-            getattr(user, "id", None) or "-",
-            getattr(user, "parish_id", None) or "-",
+            user_id,
+            parish_id,
         )
         return response
+
+
+def _who(user: object) -> tuple[object, object]:
+    """The user's id and parish id as already loaded: this runs after the commit, where
+    touching an expired attribute would open a new transaction (and on SQLite hold the
+    write lock) just to write a log line."""
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    if state is None:
+        return "-", "-"
+    user_id = state.identity[0] if state.identity else "-"
+    return user_id, state.dict.get("parish_id") or "-"

@@ -19,6 +19,7 @@ PUBLIC = {
     "api.docs",
     "public.redeem",
     "public.status",
+    "health.healthz",  # a monitor's probe: no login, no data
 }
 ROLES = [r.value for r in Role]
 

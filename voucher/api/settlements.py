@@ -27,8 +27,8 @@ from voucher.pdf.treasury import render_remittance
 from voucher.responses import pdf_response
 from voucher.treasury import queries, services
 from voucher.treasury import reports as report_data
-from voucher.treasury.downloads import statement_file, statement_scope
 from voucher.treasury.models import Settlement
+from voucher.treasury.statement_files import statement_file, statement_scope
 
 # --- models ---------------------------------------------------------------------------------
 

@@ -18,13 +18,14 @@ from voucher.responses import csv_response, pdf_response
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import reports as report_data
 from voucher.treasury.csv_export import program_report_csv, trial_balance_csv
-from voucher.treasury.downloads import check_journal_period, journal_file, statement_file
 from voucher.treasury.forms import (
     JournalForm,
     ProgramReportForm,
     StatementReportForm,
     TrialBalanceForm,
 )
+from voucher.treasury.journal import check_journal_period, journal_file
+from voucher.treasury.statement_files import statement_file
 from voucher.treasury.views.common import (
     PERIOD_ALIASES,
     TREASURY,

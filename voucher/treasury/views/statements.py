@@ -18,8 +18,8 @@ from voucher.pdf.treasury import statement_totals
 from voucher.shops.models import Shop
 from voucher.shops.redemption import void_redemption
 from voucher.treasury import reports as report_data
-from voucher.treasury.downloads import statement_file, statement_scope
 from voucher.treasury.forms import PeriodForm, ReasonForm
+from voucher.treasury.statement_files import statement_file, statement_scope
 from voucher.treasury.views.common import PERIOD_ALIASES, TREASURY, bp, default_period, refused
 from voucher.vouchers.models import Redemption
 

@@ -1,22 +1,20 @@
-"""The treasury's downloads, answered the same way by the web pages and the API: a shop's
-statement for the people allowed to read it, and the parish's books as an hledger
-journal, streamed."""
+"""A shop's statement as a download, answered the same way by the web pages and the API,
+for the people allowed to read it."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from voucher.auth.models import Role
 from voucher.errors import NotFound, ValidationFailed
-from voucher.ledger.export import iter_hledger
 from voucher.parishes.models import Parish
 from voucher.pdf.treasury import render_statement
-from voucher.responses import attachment, csv_response, pdf_response
+from voucher.responses import csv_response, pdf_response
 from voucher.shops.models import Shop
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import reports as report_data
@@ -83,29 +81,3 @@ def statement_file(
     if kind == "pdf":
         return pdf_response(render_statement(result.statement), f"{name}.pdf")
     return csv_response(statement_csv(result.statement, sep), f"{name}.csv")
-
-
-def check_journal_period(date_from: date | None, date_to: date | None) -> None:
-    """Either bound may be left out; both given, the first may not come after the last
-    (422 on ``from``)."""
-    if date_from and date_to and date_from > date_to:
-        raise ValidationFailed(
-            [("from", _l("La fecha de inicio debe ser anterior o igual a la de término."))]
-        )
-
-
-def journal_file(
-    session: Session, parish: Parish, date_from: date | None, date_to: date | None
-) -> Response:
-    """The parish's books (or only ``date_from``..``date_to``) as an hledger journal,
-    streamed transaction by transaction: a big journal never sits in memory."""
-    check_journal_period(date_from, date_to)
-    pieces = iter_hledger(session, parish, date_from=date_from, date_to=date_to)
-    suffix = f"-{date_from or 'inicio'}-{date_to or 'hoy'}" if date_from or date_to else ""
-    response = attachment(
-        stream_with_context(piece.encode() for piece in pieces),
-        "text/plain",
-        f"{parish.slug}{suffix}.journal",
-    )
-    response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    return response

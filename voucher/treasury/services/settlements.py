@@ -139,7 +139,7 @@ def _check(parish: Parish, data: SettlementInput, reference_required: bool) -> N
             ("reference", _l("Demasiado largo (máximo %(n)s caracteres).", n=REFERENCE_MAX))
         )
     elif reference_required and data.method in TRACED_METHODS and not reference:
-        errors.append(("reference", _l("Escriba el número de la transferencia o del cheque.")))
+        errors.append(("reference", _l("Este campo es obligatorio.")))
     if errors:
         raise ValidationFailed(errors)
 

@@ -27,7 +27,7 @@ from voucher.pdf.treasury import trial_balance_totals
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import queries, services
 from voucher.treasury import reports as report_data
-from voucher.treasury.journal import journal_file
+from voucher.treasury.journal_download import journal_file
 from voucher.treasury.models import Fund
 
 TAGS = ["treasury"]

@@ -24,7 +24,7 @@ from voucher.treasury.forms import (
     StatementReportForm,
     TrialBalanceForm,
 )
-from voucher.treasury.journal import check_journal_period, journal_file
+from voucher.treasury.journal_download import check_journal_period, journal_file
 from voucher.treasury.statement_files import statement_file
 from voucher.treasury.views.common import (
     PERIOD_ALIASES,

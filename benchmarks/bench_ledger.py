@@ -33,7 +33,7 @@ def main() -> None:
 def run(app, postings: int, engine: str) -> None:
     from voucher.extensions import db
     from voucher.ledger import chart
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
 
     session = db.session
     print(f"Building a parish with {postings:,} postings on {engine} …")
@@ -44,14 +44,14 @@ def run(app, postings: int, engine: str) -> None:
         f"= {rate:,.0f} entries/s (batches of 5,000 per transaction; target ≥ 2,000/s)"
     )
 
-    from voucher.ledger import reports
+    from voucher.ledger import balances
 
     at = date(2026, 6, 30)
     shop = built.shops[7]
     account = chart.account_id(session, built.parish.id, chart.payable_code(shop.id))
-    tb = best_of(5, lambda: reports.trial_balance_at(session, built.parish.id, at))
+    tb = best_of(5, lambda: balances.trial_balance_at(session, built.parish.id, at))
     print(f"trial balance at {at}: {tb * 1000:.1f} ms (target < 200 ms)")
-    sb = best_of(5, lambda: reports.account_balance_at(session, account, at))
+    sb = best_of(5, lambda: balances.account_balance_at(session, account, at))
     print(f"one shop's balance at {at}: {sb * 1000:.1f} ms (target < 200 ms)")
     session.rollback()
     with Timer() as t:

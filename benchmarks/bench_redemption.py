@@ -335,7 +335,7 @@ def _send(
 def check_books(app) -> tuple[int, int, int, bool, list[str]]:
     """(committed redemptions, pesos charged, double spends, ledger ok, failures)."""
     from voucher.extensions import db
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
     from voucher.parishes.models import Parish
     from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher
 

@@ -218,7 +218,7 @@ def measure_pdf(
     prints (committed), then render. Returns (whole, render alone, size, what was drawn)."""
     from voucher.pdf.vouchers import render_voucher_sheets
     from voucher.vouchers.models import Round
-    from voucher.vouchers.services import printable, round_vouchers
+    from voucher.vouchers.printing import printable, round_vouchers
 
     whole, render = Runs(), Runs()
     drawn: list = []
@@ -246,7 +246,7 @@ def measure_pdf(
 
 def run(url: str, families: int) -> int:
     from voucher.extensions import db
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
     from voucher.pdf.vouchers import render_voucher_sheets
     from voucher.vouchers.keys import code_keys
 

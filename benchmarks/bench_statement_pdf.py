@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from voucher.pdf.treasury import ShopStatement
+    from voucher.treasury.documents import ShopStatement
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -24,7 +24,7 @@ BUDGET_SECONDS = 5.0
 
 def build(lines: int) -> ShopStatement:
     """A month of a busy shop: redemptions (some voided), voids, weekly-ish payments."""
-    from voucher.pdf.treasury import ShopStatement, StatementLine
+    from voucher.treasury.documents import ShopStatement, StatementLine
 
     start = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
     result = []
@@ -82,8 +82,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the PDF here")
     args = parser.parse_args()
 
-    from voucher.pdf.treasury import render_statement
     from voucher.treasury.csv_export import statement_csv
+    from voucher.treasury.papers import render_statement
 
     statement = build(args.lines)
     timings = []

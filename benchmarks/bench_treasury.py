@@ -223,13 +223,15 @@ def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
     from voucher.auth.services import create_token
     from voucher.extensions import db
     from voucher.ledger import chart
+    from voucher.ledger.balances import account_balance_at, trial_balance_at
     from voucher.ledger.models import Transfer
-    from voucher.ledger.reports import account_balance_at, trial_balance_at
     from voucher.parishes.models import Parish
-    from voucher.pdf.treasury import render_statement, statement_totals
     from voucher.shops.models import Shop
-    from voucher.treasury import reports
+    from voucher.treasury.dashboard import weekly_redemptions
+    from voucher.treasury.documents import statement_totals
+    from voucher.treasury.papers import render_statement
     from voucher.treasury.services import shop_balances
+    from voucher.treasury.statement import shop_statement
     from voucher.vouchers.models import Redemption
 
     s = db.session
@@ -249,9 +251,7 @@ def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
 
     # (a) the busy shop's statement for its busy month
     period_end = next_month(heavy_month) - timedelta(days=1)
-    gather = timed(
-        runs, lambda: reports.shop_statement(s, parish, heavy_shop, heavy_month, period_end)
-    )
+    gather = timed(runs, lambda: shop_statement(s, parish, heavy_shop, heavy_month, period_end))
     statement = gather.result.statement
     render = timed(max(1, runs // 2), lambda: render_statement(statement))
     redeemed = sum(1 for x in statement.lines if x.kind == "redemption")
@@ -287,7 +287,7 @@ def measure(app, parish_id: int, heavy_month: date, runs: int) -> bool:
     app.extensions.pop("treasury_chart", None)
     get(web, "/treasury/")
     cold_wall = time.perf_counter() - started
-    chart_sums = timed(runs, lambda: reports.weekly_redemptions(s, parish))
+    chart_sums = timed(runs, lambda: weekly_redemptions(s, parish))
     page = timed(runs, lambda: get(web, "/treasury/"))
     every = timed(runs, lambda: get(api, "/api/v1/shops/balances", headers=headers))
     one = timed(runs, lambda: get(api, f"/api/v1/shops/{heavy_shop.id}/balance", headers=headers))
@@ -340,7 +340,7 @@ def run(url: str, transfers: int, runs: int, verify: bool) -> bool:
     app = make_app(url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         from voucher.extensions import db
-        from voucher.ledger.verify import verify_parish
+        from voucher.oversight.verify import verify_parish
         from voucher.parishes.models import Parish
 
         engine = db.engine.dialect.name

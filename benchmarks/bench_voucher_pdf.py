@@ -52,11 +52,11 @@ def sample_vouchers(count: int) -> list[PrintableVoucher]:
             PrintableVoucher(
                 parish_name="Parroquia Jesús Maestro",
                 program_name="Canasta familiar",
-                category="food" if number % 3 else "hygiene",
+                title="VALE DE ALIMENTOS" if number % 3 else "VALE DE HIGIENE",
                 amount=15_000,
                 expires_on=date(2026, 12, 31),
                 serial=f"JM-2026-{number:06d}",
-                code=code,
+                code=format_code(code),
                 redeem_url=redeem_url(BASE_URL, code),
             )
         )
@@ -110,14 +110,14 @@ def floor(vouchers: list[PrintableVoucher], draw_qr: Callable = floor_literal_qr
             canvas.showPage()
         bottom = A4[1] - (index % 4 + 1) * A4[1] / 4
         draw_qr(canvas, voucher.redeem_url, 8 * mm, bottom + 25 * mm)
-        title = "VALE DE ALIMENTOS" if voucher.category == "food" else "VALE DE HIGIENE"
+        title = voucher.title
         lines = (
             (12, 61, "Helvetica-Bold", 11, voucher.parish_name.upper()),
             (150, 61, "Helvetica", 10, voucher.program_name),
             (41, 47.5, "Helvetica-Bold", 16, title),
             (41, 40, "Helvetica", 11, "Válido hasta: " + format_date(voucher.expires_on)),
             (41, 34.5, "Helvetica", 11, "Serie: " + voucher.serial),
-            (41, 29, "Helvetica", 11, "Código: " + format_code(voucher.code)),
+            (41, 29, "Helvetica", 11, "Código: " + voucher.code),
             (150, 36, "Helvetica-Bold", 36, format_clp(voucher.amount)),
             (12, 17, "Helvetica", 9.5, "Canjee este vale en un comercio adherido."),
             (12, 12.5, "Helvetica", 9.5, "Puede usarlo en varias compras hasta su saldo."),

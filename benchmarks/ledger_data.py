@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from voucher.ledger import chart, flows
+from voucher.ledger import chart
 from voucher.ledger.models import EntryKind
 from voucher.ledger.posting import EntryDraft, Leg, post_entries
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.services import create_parish
+from voucher.programs import funds
 from voucher.programs.services import ProgramInput, create_program
 from voucher.shops.services import ShopInput, create_shop, enrol_shop
 from voucher.treasury.services import FundInput, record_fund
@@ -66,7 +67,7 @@ def build(session, postings: int, shops: int = 200, on_progress=print) -> Built:
         part = min(remaining, MAX_AMOUNT)
         record_fund(session, parish, FundInput(program.id, part, START, "Benchmark"), None)
         remaining -= part
-    flows.reserve_fund(session, program.id, vouchers * VALUE)
+    funds.reserve_fund(session, program.id, vouchers * VALUE)
     session.commit()
 
     fund = chart.account_id(session, parish.id, chart.fund_code(program.id))

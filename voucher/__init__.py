@@ -10,6 +10,7 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.extensions["app_factory"] = create_app  # for a scratch app (backup check)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from voucher.config import load_config
@@ -38,12 +39,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_code_keys(app)
 
+    from voucher.contention import register_contention
     from voucher.handlers import register_handlers
     from voucher.navigation import register_navigation
+    from voucher.observability import register_observability
     from voucher.security import register_security
     from voucher.transaction import register_transaction
 
+    register_observability(app)
     register_handlers(app)
+    register_contention(app)
     register_security(app)
     register_transaction(app)
     register_navigation(app)
@@ -58,9 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from voucher.api import bp as api_bp
     from voucher.api import spec
-    from voucher.audit.views import bp as audit_bp
     from voucher.auth.views import bp as auth_bp
     from voucher.families.views import bp as families_bp
+    from voucher.oversight.audit_log import bp as audit_bp
     from voucher.programs.views import bp as programs_bp
     from voucher.shops.views import bp as shops_bp
     from voucher.treasury.views import bp as treasury_bp

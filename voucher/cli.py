@@ -9,10 +9,16 @@ from flask.cli import AppGroup
 
 from voucher.auth import services as auth_services
 from voucher.auth.models import Role, User
+from voucher.backup.cli import backup_cli
+from voucher.demo import demo_command
+from voucher.doctor import doctor_command
 from voucher.errors import DomainError
 from voucher.extensions import db
+from voucher.oversight.cli import ledger_cli
 from voucher.parishes import services as parish_services
 from voucher.parishes.models import Parish
+from voucher.shops.models import Shop
+from voucher.vouchers.cli import vouchers_cli
 
 parish_cli = AppGroup("parish", help="Parishes (tenants).")
 users_cli = AppGroup("users", help="User accounts.")
@@ -56,11 +62,8 @@ def users_create(
         parish = db.session.scalar(sa.select(Parish).where(Parish.slug == parish_slug))
         if parish is None:
             raise click.ClickException(f"No parish with slug {parish_slug!r}.")
-    if shop_id is not None:
-        from voucher.shops.models import Shop
-
-        if db.session.get(Shop, shop_id) is None:
-            raise click.ClickException(f"No shop with id {shop_id}.")
+    if shop_id is not None and db.session.get(Shop, shop_id) is None:
+        raise click.ClickException(f"No shop with id {shop_id}.")
     try:
         user = auth_services.create_user(
             db.session,
@@ -93,10 +96,7 @@ def tokens_create(email: str, name: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from voucher.demo import demo_command
-    from voucher.ledger.cli import ledger_cli
-    from voucher.vouchers.cli import vouchers_cli
-
-    for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli):
+    for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli, backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(doctor_command)

@@ -55,6 +55,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "VOUCHER_BASE_URL": os.environ.get("VOUCHER_BASE_URL", "http://127.0.0.1:5000"),
         "VOUCHER_KEY_FILE": os.environ.get("VOUCHER_KEY_FILE", str(instance_path / "voucher_key")),
+        "VOUCHER_BACKUP_DIR": os.environ.get("VOUCHER_BACKUP_DIR", ""),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -89,3 +89,12 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(minutes=max(1, (retry_after + 59) // 60))
         self.retry_after = retry_after
+
+
+class ControlCharacters(DomainError):
+    status = 422
+    reason = "control_characters"
+    message = lazy_gettext(
+        "Lo enviado contiene caracteres no permitidos (de control). Escríbalo de nuevo, "
+        "sin pegarlo desde otro programa."
+    )

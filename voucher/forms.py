@@ -27,15 +27,23 @@ def form_error(
     error: DomainError,
     aliases: dict[str, str] | None = None,
     field: str | None = None,
+    category: str = "error",
 ) -> None:
     """A service refused the form's action: nothing it wrote stays (the request's
     transaction is rolled back now, so the page drawn again reads the database as it
     was), and its message goes next to the fields it names, next to ``field``, or at
-    the top of the page."""
+    the top of the page (as a message of ``category``: "info" for a refusal that only
+    says what happened meanwhile)."""
     db.session.rollback()
     if isinstance(error, ValidationFailed):
         put_errors(form, error, aliases)
     elif field is not None and field in form._fields:
         form._fields[field].errors = [*form._fields[field].errors, error.detail]
     else:
-        flash(error.detail, "error")
+        flash(error.detail, category)
+
+
+def parse_count(text: str | int | None) -> int | None:
+    """'3' -> 3; anything that is not a whole number -> None (the service explains)."""
+    cleaned = "" if text is None else str(text).strip()
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 4 else None

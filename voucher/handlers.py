@@ -13,8 +13,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from voucher.auth.access import Unauthenticated, is_api_request
+from voucher.contention import RETRY_AFTER_SECONDS, is_transient
 from voucher.errors import DomainError, RateLimited
 from voucher.extensions import db
+from voucher.observability import request_id
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def _titles() -> dict[int, str]:
         422: gettext("Datos no válidos"),
         429: gettext("Demasiados intentos"),
         500: gettext("Error interno"),
+        503: gettext("Servicio ocupado"),
     }
 
 
@@ -76,6 +79,7 @@ def _page(status: int, detail: str | None = None) -> tuple[str, int]:
             status=status,
             title=_titles().get(status, HTTPStatus(status).phrase),
             detail=detail or _generic_detail(status),
+            request_id=request_id() if status >= 500 else None,
         ),
         status,
     )
@@ -144,6 +148,17 @@ def register_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         db.session.rollback()
+        if is_transient(error):
+            response = error_response(
+                503,
+                "busy",
+                gettext(
+                    "Hay mucha actividad en este momento y no se modificó nada. "
+                    "Intente de nuevo en unos segundos."
+                ),
+            )
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         if is_api_request():
             return problem(500, "internal_error", _generic_detail(500))

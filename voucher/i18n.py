@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, g, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from voucher import dates, money
 from voucher.extensions import babel
 
 SUPPORTED = ("es_CL", "en")
+
+MONTH_NAMES = (
+    _l("enero"),
+    _l("febrero"),
+    _l("marzo"),
+    _l("abril"),
+    _l("mayo"),
+    _l("junio"),
+    _l("julio"),
+    _l("agosto"),
+    _l("septiembre"),
+    _l("octubre"),
+    _l("noviembre"),
+    _l("diciembre"),
+)
+
+
+def month_label(day: date) -> str:
+    """The month of ``day`` and its year, in the reader's language: 'noviembre 2026'."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def select_locale() -> str:

@@ -4,15 +4,17 @@ from voucher.api.models import IdempotencyRecord
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import ApiToken, Role, User
 from voucher.families.models import DocumentType, Family
+from voucher.installation import InstallationKey
 from voucher.ledger.models import (
     Account,
     AccountType,
     Entry,
     EntryKind,
     LedgerHead,
+    PeriodLock,
     Transfer,
 )
-from voucher.parishes.models import Parish, PeriodLock
+from voucher.parishes.models import Parish
 from voucher.programs.models import Category, Cycle, Enrolment, Program
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import (
@@ -46,6 +48,7 @@ __all__ = [
     "Family",
     "Fund",
     "IdempotencyRecord",
+    "InstallationKey",
     "LedgerHead",
     "Parish",
     "PaymentMethod",

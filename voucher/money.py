@@ -6,7 +6,7 @@ import re
 
 MAX_AMOUNT = 100_000_000  # a hundred million pesos: no single movement is larger
 
-_AMOUNT_RE = re.compile(r"^\$?\s*(\d{1,3}(\.\d{3})+|\d+)$")
+_AMOUNT_RE = re.compile(r"^\$?\s*([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)$")  # ASCII digits only
 
 
 def format_clp(amount: int) -> str:

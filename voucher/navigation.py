@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from voucher.auth.models import Role
 from voucher.extensions import db
+from voucher.shops.models import Shop
 
 NAV = {
     Role.ADMIN: [
@@ -47,8 +48,6 @@ def register_navigation(app: Flask) -> None:
         if current_user.is_authenticated:
             items = NAV.get(current_user.role, [])
             if current_user.shop_id:
-                from voucher.shops.models import Shop
-
                 shop = db.session.get(Shop, current_user.shop_id)
         return {
             "nav_items": items,

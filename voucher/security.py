@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
+from voucher.errors import ControlCharacters
 from voucher.extensions import db
+from voucher.text_input import has_control_characters
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,9 +33,26 @@ def register_security(app: Flask) -> None:
         g.pop("_login_user", None)
         g.pop("api_user", None)
 
+    @app.before_request
+    def plain_text_only() -> None:
+        # The API names the fields itself (422 problem); a web form or search with a
+        # control character (NUL: PostgreSQL refuses it) gets a page saying so.
+        if request.path.startswith("/api/"):
+            return
+        values = [*request.args.values(), *(request.form.values() if request.form else [])]
+        if any(has_control_characters(value) for value in values):
+            raise ControlCharacters()
+
     @app.after_request
     def headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if not request.path.startswith("/static/"):
+            # Pages and answers carry families' data and bearer codes: no cache keeps them.
+            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("VOUCHER_ENV") == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -38,6 +38,9 @@ _QUEUE = "vales_process_queue"
 _PROCESS_QUEUES: dict[str, threading.Lock] = {}  # one per database file
 # A SAVEPOINT counts as a write: ending the read part after it would release it.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
+# Execution option of a connection that only reads one consistent snapshot (a backup):
+# it begins deferred and never queues for the write lock.
+SNAPSHOT = "vales_snapshot"
 
 
 def writes_database(view: Any) -> Any:
@@ -136,6 +139,15 @@ def configure_engine_events(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    @event.listens_for(engine, "do_connect")
+    def private_file(_dialect: Any, _record: Any, cargs: tuple, _cparams: dict) -> None:
+        # The database holds families' data: created readable by its owner only (SQLite
+        # gives its -wal and -shm files the database file's mode).
+        path = cargs[0] if cargs else ""
+        local = path and path != ":memory:" and not path.startswith("file:")
+        if local and not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
@@ -151,7 +163,7 @@ def configure_engine_events(engine: Engine) -> None:
     def on_begin(connection: Any) -> None:
         # Reads (page views) stay deferred so they never wait for a writer; every
         # other transaction takes the write lock up front.
-        mode = _begin_mode()
+        mode = "deferred" if connection.get_execution_options().get(SNAPSHOT) else _begin_mode()
         info = connection.info
         info[_UPGRADE] = mode == "upgrade"
         if mode == "immediate":

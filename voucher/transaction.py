@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import Flask, Response, g, session
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from voucher.extensions import db
 from voucher.handlers import error_response
@@ -28,6 +29,15 @@ def on_conflict(answer: Callable[[], Response | None]) -> None:
     """What to answer when the commit breaks a unique key a concurrent request took
     first; returning None falls back to the generic 409."""
     g.on_conflict = answer
+
+
+def commit_now(db_session: Session) -> None:
+    """End the request's transaction before its answer is ready: for a use-case whose
+    last step is slow and writes nothing (drawing thousands of voucher sheets), so no
+    write lock is held meanwhile. What it wrote is committed here; the hook after the
+    view finds nothing left. Views and services never call it; such a use-case says
+    why it does (``voucher.vouchers.printing``)."""
+    db_session.commit()
 
 
 def commit_request(response: Response) -> Response:

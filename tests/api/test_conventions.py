@@ -356,3 +356,22 @@ def test_json_answers_are_utf8_json(as_role):
     answer = as_role("staff").get("/api/v1/me")
     assert answer.mimetype == "application/json"
     assert json.loads(answer.data.decode("utf-8"))["role"] == "staff"
+
+
+def test_the_same_body_with_its_fields_in_another_order_is_the_same_request(as_role, seed):
+    """A retry compares the parsed JSON, not its bytes: a client library that orders its
+    fields differently on the retry gets the first answer, not a 422."""
+    keeper = as_role("shopkeeper")
+    key = {"Idempotency-Key": "reordered-1"}
+    first = keeper.post(
+        "/api/v1/redemptions", json={"code": seed.codes["active"], "amount": 1000}, headers=key
+    )
+    assert first.status_code == 201, first.get_data(as_text=True)
+    again = keeper.post(
+        "/api/v1/redemptions",
+        data='{"amount": 1000,   "code": "' + seed.codes["active"] + '"}',
+        headers={**key, "Content-Type": "application/json"},
+    )
+    assert again.status_code == 201, again.get_data(as_text=True)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()

@@ -70,7 +70,7 @@ def test_tokens_never_reach_the_logs(client, db, world, caplog, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("voucher.api.families.families.search", broken)
+    monkeypatch.setattr("voucher.api.families.family_queries.search", broken)
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
     assert client.get("/api/v1/families", headers=_bearer(token)).status_code == 500
     assert client.get("/api/v1/me", headers=_bearer(token + "x")).status_code == 401

@@ -94,6 +94,9 @@ def seed(session: Session) -> dict[str, Any]:
         ProgramInput("Ayuda de emergencia", "food", 15_000, 30, "monthly", 31),
         500_000,
     )
+    # Only households enrolled in a program get its vouchers.
+    for family in families[: len(VOUCHERS)]:
+        enrol_family(session, emergency, family, staff)
     keys = code_keys()
     codes, voucher_ids, serials = {}, {}, {}
     for n, name in enumerate(VOUCHERS):

@@ -48,10 +48,14 @@ def test_register_family_issue_voucher_and_round(open_page, site):
     expect(page.get_by_text("Total: 5 (adultos: 2; niñas y niños: 3)")).to_be_visible()
     family_url = page.url
 
-    # The family joins the winter programme, then gets a voucher of the food programme.
+    # The family joins the winter and the food programmes, then gets a voucher of the food
+    # programme (only a programme it is enrolled in gives it vouchers).
     page.get_by_label("Programa", exact=True).select_option(label="Canasta de invierno")
     page.get_by_role("button", name="Inscribir en programa").click()
     expect(page.get_by_text("Familia inscrita en Canasta de invierno.")).to_be_visible()
+    page.get_by_label("Programa", exact=True).select_option(label="Canasta de alimentos")
+    page.get_by_role("button", name="Inscribir en programa").click()
+    expect(page.get_by_text("Familia inscrita en Canasta de alimentos.")).to_be_visible()
     page.get_by_role("link", name="Entregar vale").click()
     expect(page.get_by_role("heading", name="Entregar vale")).to_be_visible()
     page.get_by_label("Programa").select_option(label="Canasta de alimentos · $15.000")

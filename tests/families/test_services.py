@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tests.families import helpers
 from voucher.errors import Duplicate
-from voucher.families import services
+from voucher.families import queries, services
 from voucher.families.models import Family
 from voucher.programs.models import Enrolment
 from voucher.programs.services import AlreadyEnrolled, enrol_family
@@ -51,8 +51,8 @@ def test_search_finds_a_rut_typed_without_its_check_digit(db, world):
     other = helpers.family(db, world, rut="12345678-5")
     parish_id = world.parishes["a"].id
     for q in ("9.876.543", "9876543", "98765433", "9.876.543-3"):
-        found = db.session.scalars(services.search(db.session, parish_id, q)).all()
+        found = db.session.scalars(queries.search(db.session, parish_id, q)).all()
         assert [f.id for f in found] == [family.id], q
     assert other.id not in [
-        f.id for f in db.session.scalars(services.search(db.session, parish_id, "9876543"))
+        f.id for f in db.session.scalars(queries.search(db.session, parish_id, "9876543"))
     ]

@@ -255,7 +255,7 @@ def test_admin_exports_a_family_as_json(login_as, db, world):
 
 
 def test_anonymise_erases_personal_data_but_keeps_vouchers_and_books(login_as, db, world):
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
     from voucher.programs.services import enrol_family
     from voucher.vouchers.keys import code_keys
     from voucher.vouchers.models import Voucher

@@ -8,7 +8,7 @@ import pytest
 
 from voucher.dates import local_today
 from voucher.families.services import FamilyInput, create_family
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.services import ProgramInput, create_program, enrol_family
 from voucher.shops.redemption import Scanner, lookup, redeem, void_redemption
 from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
@@ -88,6 +88,7 @@ def test_void_after_expiry_returns_the_value_to_the_fund(db, world):
     family = create_family(
         s, parish.id, FamilyInput("Ana Díaz", "rut", "11.111.111-1", consent=True), staff
     )
+    enrol_family(s, program, family, staff)
     record_fund(s, parish, FundInput(program.id, 8000, date(2026, 11, 1), "Colecta"), treasurer)
     issued = issue_voucher(
         s, parish=parish, program=program, family=family, user=staff, keys=code_keys()

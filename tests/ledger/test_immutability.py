@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from voucher.ledger import errors
+from voucher.ledger.integrity import triggers_present
 from voucher.ledger.models import Entry, Transfer
-from voucher.ledger.verify import triggers_present, verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.treasury.services import FundInput, record_fund
 
 

@@ -12,7 +12,7 @@ from voucher.ledger import chart, errors
 from voucher.ledger.models import AccountType, Entry, EntryKind, Transfer
 from voucher.ledger.periods import close_month
 from voucher.ledger.posting import EntryDraft, Leg, post_entries, post_entry
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 
 
 def counts(session):

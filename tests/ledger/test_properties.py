@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from voucher.dates import local_today
 from voucher.errors import DomainError
 from voucher.ledger.models import Account, Entry
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.shops.redemption import Limits, Scanner, redeem, void_redemption
 from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
 from voucher.vouchers.keys import code_keys

@@ -104,7 +104,7 @@ def age_redemption(db, redemption_id: int, minutes: int) -> None:
 
 
 def books_ok(db, world, parish: str = "a") -> None:
-    from voucher.ledger.verify import verify_parish
+    from voucher.oversight.verify import verify_parish
 
     db.session.expire_all()
     report = verify_parish(db.session, world.parishes[parish])

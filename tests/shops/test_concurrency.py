@@ -192,9 +192,10 @@ def beside_an_issuance(app, db, parish, program_id: int, work) -> list[BaseExcep
     what ``work`` raised. PostgreSQL aborts one side of a deadlock with an error."""
     from sqlalchemy.orm import Session
 
-    from voucher.ledger import chart, flows
+    from voucher.ledger import chart
     from voucher.ledger.models import EntryKind
     from voucher.ledger.posting import EntryDraft, Leg, post_entry
+    from voucher.programs import funds
 
     fund = chart.account_id(db.session, parish.id, chart.fund_code(program_id))
     outstanding = chart.account_id(db.session, parish.id, chart.VOUCHERS)
@@ -211,7 +212,7 @@ def beside_an_issuance(app, db, parish, program_id: int, work) -> list[BaseExcep
                 errors.append(error)
 
     issuing = Session(engine)
-    flows.reserve_fund(issuing, program_id, 100)  # holds the program row
+    funds.reserve_fund(issuing, program_id, 100)  # holds the program row
     other = threading.Thread(target=run)
     other.start()
     other.join(timeout=1.0)  # by now it waits for the program row

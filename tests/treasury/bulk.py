@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from voucher.dates import to_local
-from voucher.ledger import chart, flows
+from voucher.ledger import chart
 from voucher.ledger.models import EntryKind
 from voucher.ledger.posting import EntryDraft, Leg, post_entries
 from voucher.parishes.models import Parish
+from voucher.programs import funds
 from voucher.programs.models import Program
 from voucher.treasury.models import PaymentMethod, Settlement, SettlementLine, SettlementStatus
 from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
@@ -74,7 +75,7 @@ def build(
 ) -> tuple[list[int], list[int]]:
     """Issue the planned vouchers and make their redemptions; returns (voucher ids,
     redemption ids in plan order). The program's fund must cover the vouchers."""
-    flows.reserve_fund(session, program.id, sum(v.amount for v in plan))
+    funds.reserve_fund(session, program.id, sum(v.amount for v in plan))
     fund = chart.account_id(session, parish.id, chart.fund_code(program.id))
     outstanding = chart.account_id(session, parish.id, chart.VOUCHERS)
     now = datetime.now(UTC)

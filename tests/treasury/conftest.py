@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.factories import rut_for
 from tests.treasury import bulk
 from voucher.families.services import FamilyInput, create_family
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.services import ProgramInput, create_program, enrol_family
 from voucher.shops.redemption import Scanner, redeem
 from voucher.treasury.services import FundInput, record_fund

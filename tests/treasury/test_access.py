@@ -11,9 +11,9 @@ import pytest
 
 from tests.treasury.conftest import at, settle_all
 from voucher.dates import local_today
-from voucher.pdf.treasury import render_statement
-from voucher.treasury import reports
 from voucher.treasury.csv_export import statement_csv
+from voucher.treasury.papers import render_statement
+from voucher.treasury.statement import shop_statement
 
 READ_PAGES = [
     "/treasury/",
@@ -90,7 +90,7 @@ def test_api_statement_for_treasurer_and_own_shopkeeper(t, api, world, db):
     today = local_today()
     start = today - timedelta(days=7)
     query = f"from={start.isoformat()}&to={today.isoformat()}"
-    expected = reports.shop_statement(t.session, t.parish, t.shop, start, today).statement
+    expected = shop_statement(t.session, t.parish, t.shop, start, today).statement
     for role in ("treasurer", "shopkeeper"):
         client = api(role)
         pdf = client.get(f"/api/v1/shops/{t.shop.id}/statement.pdf?{query}")

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.treasury.conftest import at, settle_all
-from voucher.ledger.export import account_names, clean_name, hledger_journal
-from voucher.ledger.reports import trial_balance_at
+from voucher.ledger.balances import trial_balance_at
 from voucher.shops.redemption import void_redemption
+from voucher.treasury.journal import account_names, clean_name, hledger_journal
 from voucher.treasury.services import reverse
 from voucher.vouchers.models import Redemption
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.treasury.conftest import at, count
 from voucher.audit.models import AuditEvent
 from voucher.dates import local_today
-from voucher.ledger.export import hledger_journal
+from voucher.treasury.journal import hledger_journal
 from voucher.treasury.journal_download import journal_file
 from voucher.treasury.models import Settlement
 from voucher.treasury.services import set_two_person_rule

@@ -7,14 +7,16 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from tests.api.contract import PROGRAM_REPORT
 from tests.treasury.conftest import at, settle_all
 from voucher.ledger import chart
+from voucher.ledger.balances import account_balance_at, trial_balance_at
 from voucher.ledger.models import Account, AccountDay, Transfer
-from voucher.ledger.reports import account_balance_at, trial_balance_at
 from voucher.shops.redemption import void_redemption
-from voucher.treasury import reports
+from voucher.treasury.dashboard import fund_positions, weekly_redemptions
+from voucher.treasury.program_report import program_figures
 from voucher.vouchers.models import Redemption
 from voucher.vouchers.services import cancel_voucher
 
@@ -95,8 +97,6 @@ def day_totals(session) -> list[tuple]:
 
 def test_the_migration_builds_the_same_day_totals_as_posting(t, db):
     """Books posted before the day totals existed get them from their transfers."""
-    from flask_migrate import downgrade, upgrade
-
     spread(t)
     posted = day_totals(t.session)
     assert len(posted) > 30
@@ -122,8 +122,7 @@ def test_program_report_figures(t):
     t.assert_books()
     today = date.today()
     figures = {
-        f.row.name: f.row
-        for f in reports.program_figures(s, t.parish, base - timedelta(days=400), today)
+        f.row.name: f.row for f in program_figures(s, t.parish, base - timedelta(days=400), today)
     }
     food, hygiene = figures["Canasta"], figures["Aseo"]
     assert food.funded == 50_000_000 and hygiene.funded == 20_000_000
@@ -138,7 +137,7 @@ def test_program_report_figures(t):
     vouchers = {b.code: b for b in trial_balance_at(s, t.parish.id, today)}["vouchers"]
     assert food.outstanding + hygiene.outstanding == vouchers.credit - vouchers.debit
     early = base + timedelta(days=10)
-    at_early = {f.row.name: f.row for f in reports.program_figures(s, t.parish, early, early)}
+    at_early = {f.row.name: f.row for f in program_figures(s, t.parish, early, early)}
     vouchers_then = {b.code: b for b in trial_balance_at(s, t.parish.id, early)}["vouchers"]
     assert (
         sum(r.outstanding for r in at_early.values()) == vouchers_then.credit - vouchers_then.debit
@@ -154,12 +153,12 @@ def test_home_page_figures(t):
     )
     t.bulk([(2_500, at(monday - timedelta(days=14), 15))], program=t.hygiene)
     t.bulk([(99_000, at(monday - timedelta(weeks=9), 15))])  # older than the chart
-    weeks = reports.weekly_redemptions(s, t.parish, today=today)
+    weeks = weekly_redemptions(s, t.parish, today=today)
     assert len(weeks) == 8 and weeks[-1].start == monday
     assert (weeks[-2].food, weeks[-2].hygiene) == (10_000, 0)
     assert (weeks[-3].food, weeks[-3].hygiene) == (0, 2_500)
     assert sum(w.food + w.hygiene for w in weeks) == 12_500
-    positions = {p.name: p for p in reports.fund_positions(s, t.parish)}
+    positions = {p.name: p for p in fund_positions(s, t.parish)}
     food = positions["Canasta"]
     assert (food.committed, food.spent) == (0, 4_000 + 6_000 + 99_000)
     assert food.available == 50_000_000 - 109_000

@@ -10,17 +10,21 @@ import itertools
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from tests.treasury import bulk
 from tests.treasury.conftest import at
-from voucher.pdf.treasury import render_statement, statement_totals
+from voucher.dates import day_start_utc
+from voucher.errors import ValidationFailed
 from voucher.shops.redemption import void_redemption
-from voucher.treasury import reports
 from voucher.treasury.csv_export import statement_csv
+from voucher.treasury.documents import statement_totals
 from voucher.treasury.models import Settlement
+from voucher.treasury.papers import render_statement
 from voucher.treasury.services import reverse, shop_balance
+from voucher.treasury.statement import shop_statement
 from voucher.vouchers.models import Redemption
 
 MONEY = r"-?\$\d{1,3}(?:\.\d{3})*"
@@ -145,12 +149,12 @@ def expected(moves, start_moment, end_moment):
 
 def test_pdf_figures_equal_the_movements_and_the_csv_equals_the_pdf(t):
     start, end, moves = make_history(t)
-    result = reports.shop_statement(t.session, t.parish, t.shop, start, end)
+    result = shop_statement(t.session, t.parish, t.shop, start, end)
     statement = result.statement
     opening, charges, credits, closing = expected(
         moves,
-        reports.day_start_utc(start, t.parish.timezone),
-        reports.day_start_utc(end + timedelta(days=1), t.parish.timezone),
+        day_start_utc(start, t.parish.timezone),
+        day_start_utc(end + timedelta(days=1), t.parish.timezone),
     )
     assert charges and credits and opening
     text = "\n".join(pages_of(render_statement(statement)))
@@ -200,9 +204,7 @@ def test_opening_of_a_period_is_the_closing_of_the_one_before(t):
     ]
     closings = []
     for first, last in itertools.pairwise(days):
-        result = reports.shop_statement(
-            s, p, shop, first + timedelta(days=1) if closings else first, last
-        )
+        result = shop_statement(s, p, shop, first + timedelta(days=1) if closings else first, last)
         totals = statement_totals(result.statement)
         if closings:
             assert totals.opening == closings[-1]
@@ -216,7 +218,7 @@ def test_a_voided_redemption_is_marked_when_voided_within_the_period(t):
     ids = t.bulk([(6_000, at(day, 14))])
     void_redemption(t.session, t.session.get(Redemption, ids[0]), user=t.treasurer, now=at(day, 15))
     t.session.commit()
-    statement = reports.shop_statement(t.session, t.parish, t.shop, day, day).statement
+    statement = shop_statement(t.session, t.parish, t.shop, day, day).statement
     assert [(line.kind, line.voided) for line in statement.lines] == [
         ("redemption", True),
         ("void", False),
@@ -232,7 +234,7 @@ def test_two_thousand_redemptions_paginate_with_headers_on_every_page(t):
     moments = [at(day, 11) + timedelta(seconds=17 * i) for i in range(2_000)]
     ids = t.bulk(list(zip(amounts, moments, strict=True)))
     t.assert_books()
-    statement = reports.shop_statement(t.session, t.parish, t.shop, day, day).statement
+    statement = shop_statement(t.session, t.parish, t.shop, day, day).statement
     pages = pages_of(render_statement(statement))
     assert len(pages) > 20
     for number, text in enumerate(pages, start=1):
@@ -247,13 +249,9 @@ def test_two_thousand_redemptions_paginate_with_headers_on_every_page(t):
 
 
 def test_statement_refuses_a_bad_period(t):
-    import pytest
-
-    from voucher.errors import ValidationFailed
-
     today = date.today()
     with pytest.raises(ValidationFailed) as caught:
-        reports.shop_statement(t.session, t.parish, t.shop, today, today - timedelta(days=1))
+        shop_statement(t.session, t.parish, t.shop, today, today - timedelta(days=1))
     assert caught.value.errors[0][0] == "from"
     with pytest.raises(ValidationFailed):
-        reports.shop_statement(t.session, t.parish, t.shop, None, today)
+        shop_statement(t.session, t.parish, t.shop, None, today)

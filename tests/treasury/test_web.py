@@ -14,7 +14,7 @@ from tests import factories
 from tests.treasury.conftest import at, count, settle_all
 from voucher.auth.models import Role
 from voucher.dates import local_today
-from voucher.parishes.models import PeriodLock
+from voucher.ledger.models import PeriodLock
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
 from voucher.vouchers.models import Redemption, RedemptionStatus
 

@@ -17,7 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from voucher.pdf.treasury import (
+from voucher.treasury.csv_export import (
+    program_report_csv,
+    remittance_csv,
+    statement_csv,
+    trial_balance_csv,
+)
+from voucher.treasury.documents import (
     ProgramReport,
     ProgramReportRow,
     Remittance,
@@ -26,18 +32,14 @@ from voucher.pdf.treasury import (
     StatementLine,
     TrialBalance,
     TrialBalanceRow,
+    statement_totals,
+    statement_verification,
+)
+from voucher.treasury.papers import (
     render_program_report,
     render_remittance,
     render_statement,
     render_trial_balance,
-    statement_totals,
-    statement_verification,
-)
-from voucher.treasury.csv_export import (
-    program_report_csv,
-    remittance_csv,
-    statement_csv,
-    trial_balance_csv,
 )
 
 PARISH = "Parroquia Jesús Maestro"

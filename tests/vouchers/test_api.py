@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.api.contract import CODE, VOUCHER
 from tests.vouchers.conftest import voucher_row
 from voucher.api.models import IdempotencyRecord
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.models import Program
 from voucher.shops.redemption import Scanner, lookup
 from voucher.vouchers import rules

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from voucher.dates import local_today
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.models import Program
 from voucher.vouchers import services
 from voucher.vouchers.models import Voucher, VoucherStatus

@@ -13,10 +13,10 @@ from voucher.audit.models import AuditEvent
 from voucher.dates import local_today
 from voucher.errors import NotFound, ValidationFailed
 from voucher.families.services import set_active
-from voucher.ledger.flows import InsufficientFund
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
+from voucher.programs.funds import InsufficientFund
 from voucher.shops.redemption import Scanner, lookup
-from voucher.vouchers import rules, services
+from voucher.vouchers import issuing, printing, rules, services
 from voucher.vouchers.codes import format_code
 from voucher.vouchers.models import Round, Voucher, VoucherStatus
 
@@ -76,7 +76,7 @@ def test_a_family_gets_only_its_cycle_limit(db, scheme, keys):
     args = dict(parish=s.parish, program=s.program, family=s.families[0], user=s.staff, keys=keys)
     services.issue_voucher(db.session, **args)
     db.session.commit()
-    with pytest.raises(services.CycleLimitReached) as refused:
+    with pytest.raises(issuing.CycleLimitReached) as refused:
         services.issue_voucher(db.session, **args)
     assert refused.value.status == 409 and refused.value.reason == "cycle_limit"
     db.session.rollback()
@@ -114,7 +114,7 @@ def test_issue_refuses_another_parishs_family_and_inactive_ones(db, scheme, worl
         )
     db.session.rollback()
     set_active(db.session, mine.families[0], False, mine.staff)
-    with pytest.raises(services.FamilyInactive):
+    with pytest.raises(issuing.FamilyInactive):
         services.issue_voucher(
             db.session,
             parish=mine.parish,
@@ -274,13 +274,13 @@ def test_print_refuses_vouchers_that_are_not_live_or_not_ours(db, scheme, keys):
     )
     db.session.commit()
     with pytest.raises(NotFound):
-        services.vouchers_for_print(db.session, other.parish.id, [issued.voucher.id])
+        printing.vouchers_for_print(db.session, other.parish.id, [issued.voucher.id])
     with pytest.raises(ValidationFailed):
-        services.vouchers_for_print(db.session, s.parish.id, [])
+        printing.vouchers_for_print(db.session, s.parish.id, [])
     services.cancel_voucher(db.session, issued.voucher, reason="error", user=s.staff)
     db.session.commit()
-    with pytest.raises(services.NotPrintable):
-        services.printable(
+    with pytest.raises(printing.NotPrintable):
+        printing.printable(
             db.session,
             [issued.voucher],
             parish=s.parish,

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from voucher.ledger.verify import verify_parish
+from voucher.oversight.verify import verify_parish
 from voucher.programs.models import Program
 from voucher.vouchers import services
 from voucher.vouchers.models import Round, Voucher, VoucherStatus

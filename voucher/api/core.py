@@ -15,7 +15,7 @@ from typing import Any, get_args
 
 import flask_babel
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -24,13 +24,13 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 from werkzeug.exceptions import UnsupportedMediaType
 
-from voucher.api.models import IdempotencyRecord
+from voucher.api.idempotency import remember, replay, stage_idempotency, stored_answer
 from voucher.auth.access import Unauthenticated
 from voucher.auth.services import user_for_token
 from voucher.db import MAX_ID
-from voucher.errors import Forbidden, IdempotencyMismatch, NotFound, ValidationFailed
+from voucher.errors import Forbidden, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
-from voucher.transaction import before_commit, on_conflict
+from voucher.text_input import fields_with_control_characters, has_control_characters, too_deep
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -156,6 +156,8 @@ _MESSAGES = {
     "list_type": _l("Debe ser una lista."),
     "model_type": _l("Debe ser un objeto JSON."),
     "dict_type": _l("Debe ser un objeto JSON."),
+    "too_deep": _l("Demasiados niveles de objetos anidados."),
+    "control_characters": _l("Contiene caracteres no permitidos (de control)."),
 }
 
 
@@ -217,6 +219,9 @@ def authenticate() -> None:
 def check_body() -> None:
     """A body must be JSON (415 otherwise) and a well-formed object (422 on `body`):
     spectree would read anything else as an empty object, or hand the view no body."""
+    bad_args = [name for name, value in request.args.items() if has_control_characters(value)]
+    if bad_args:
+        raise ValidationFailed([(name, _MESSAGES["control_characters"]) for name in bad_args])
     if request.method not in BODY_METHODS:
         return
     data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
@@ -226,10 +231,14 @@ def check_body() -> None:
         raise UnsupportedMediaType()
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):  # every body is an object, even an empty one
         raise ValidationFailed([("body", _MESSAGES["model_type"])])
+    if too_deep(body):
+        raise ValidationFailed([("body", _MESSAGES["too_deep"])])
+    if bad := list(fields_with_control_characters(body)):
+        raise ValidationFailed([(field, _MESSAGES["control_characters"]) for field in bad])
 
 
 # --- pagination -----------------------------------------------------------------------
@@ -278,6 +287,17 @@ def paginate(
 # --- Idempotency-Key -----------------------------------------------------------------------
 
 
+def _canonical_body() -> bytes:
+    """The body as its meaning: parsed JSON with sorted keys (a retry may order its fields
+    or space them differently), or the bytes when it is not JSON."""
+    data = request.get_data()
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return data
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+
+
 def idempotent(
     *,
     required: bool = False,
@@ -313,14 +333,14 @@ def idempotent(
                 )
             user = g.api_user
             body_hash = hashlib.sha256(
-                b"|".join([request.method.encode(), request.path.encode(), request.get_data()])
+                b"|".join([request.method.encode(), request.path.encode(), _canonical_body()])
             ).hexdigest()
             g.idempotency_restore = restore
-            stored = _stored(user.id, key)
+            stored = stored_answer(user.id, key)
             if stored is not None:
-                return _replay(stored, body_hash)
+                return replay(stored, body_hash)
             response = view(*args, **kwargs)
-            return _remember(user.id, key, body_hash, response, redact)
+            return remember(user.id, key, body_hash, response, redact)
 
         wrapper.idempotent = True  # type: ignore[attr-defined]
         wrapper.idempotency_required = required  # type: ignore[attr-defined]
@@ -329,81 +349,4 @@ def idempotent(
     return decorate
 
 
-_REMEMBER = sa.insert(IdempotencyRecord.__table__)
-
-
-def _plain(result: Any) -> Any:
-    """Pydantic models (alone or with a status) as JSON-ready data, so views need not dump."""
-    if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
-        return (result[0].model_dump(mode="json"), *result[1:])
-    if isinstance(result, BaseModel):
-        return result.model_dump(mode="json")
-    return result
-
-
-def _stored(user_id: int, key: str) -> IdempotencyRecord | None:
-    return db.session.scalar(
-        sa.select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    )
-
-
-def _replay(stored: IdempotencyRecord, body_hash: str) -> Response:
-    if stored.request_hash != body_hash:
-        raise IdempotencyMismatch()
-    body = stored.body
-    restore = g.get("idempotency_restore")
-    if restore is not None:
-        body = json_dumps(restore(json.loads(body)))
-    response = Response(body, status=stored.status, mimetype="application/json")
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _remember(
-    user_id: int, key: str, body_hash: str, result: Any, redact: Callable[[Any], Any] | None = None
-) -> Any:
-    """Keep the response in the same transaction as the work (written and committed
-    after the view, where a concurrent twin's row is caught)."""
-    response = current_app.make_response(_plain(result))
-    if response.status_code < 400 and response.mimetype == "application/json":
-        body = response.get_data(as_text=True)
-        if redact is not None:
-            body = json_dumps(redact(json.loads(body)))
-        g.idempotency = (user_id, key, body_hash)
-        g.idempotency_record = {
-            "user_id": user_id,
-            "key": key,
-            "method": request.method,
-            "path": request.path,
-            "request_hash": body_hash,
-            "status": response.status_code,
-            "body": body,
-        }
-    return response
-
-
-def _stage_idempotency(response: Response) -> Response:
-    """The idempotency record joins the work's transaction, written just before the one
-    commit of the request (voucher.transaction); if a concurrent twin committed first,
-    its unique key is caught there and the twin's answer is replayed."""
-    record = g.pop("idempotency_record", None)
-    if record is None or response.status_code >= 400:
-        return response
-    pending = g.idempotency
-
-    def replay_twin() -> Response | None:
-        stored = _stored(pending[0], pending[1])
-        return _replay(stored, pending[2]) if stored is not None else None
-
-    before_commit(lambda: db.session.execute(_REMEMBER, record))
-    on_conflict(replay_twin)
-    return response
-
-
-bp.after_request(_stage_idempotency)
-
-
-def json_dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str)
+bp.after_request(stage_idempotency)

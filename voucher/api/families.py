@@ -13,8 +13,10 @@ from voucher.auth.access import get_scoped, parish_id, require_actor, role_requi
 from voucher.auth.models import Role
 from voucher.errors import ValidationFailed
 from voucher.extensions import db
+from voucher.families import queries as family_queries
 from voucher.families import services as families
 from voucher.families.models import Family
+from voucher.programs import queries as program_queries
 from voucher.programs import services as programs
 from voucher.programs.models import Enrolment, Program
 
@@ -164,7 +166,10 @@ def list_families(query: FamilyQuery):
     """The parish's households, newest first; `q` matches a name (accents and case
     ignored) or a document in any format."""
     rows, next_cursor = paginate(
-        families.search(db.session, parish_id(), query.q), Family.id, query.limit, query.cursor
+        family_queries.search(db.session, parish_id(), query.q),
+        Family.id,
+        query.limit,
+        query.cursor,
     )
     return FamilyList(items=[family_out(f) for f in rows], next=next_cursor)
 
@@ -255,7 +260,7 @@ def create_program(json: ProgramIn):
 def list_programs(query: PageQuery):
     """The parish's programs, newest first."""
     rows, next_cursor = paginate(
-        programs.programs_query(parish_id()), Program.id, query.limit, query.cursor
+        program_queries.programs_query(parish_id()), Program.id, query.limit, query.cursor
     )
     return ProgramList(items=[program_out(p) for p in rows], next=next_cursor)
 

@@ -23,11 +23,11 @@ from voucher.api.treasury import TAGS, PeriodQuery
 from voucher.auth.access import current_parish, get_scoped, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.extensions import db
-from voucher.pdf.treasury import render_remittance
 from voucher.responses import pdf_response
 from voucher.treasury import queries, services
-from voucher.treasury import reports as report_data
+from voucher.treasury import remittance as remittance_data
 from voucher.treasury.models import Settlement
+from voucher.treasury.papers import render_remittance
 from voucher.treasury.statement_files import statement_file, statement_scope
 
 # --- models ---------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def reverse_settlement(settlement_id: int, json: ReasonIn):
 def remittance_pdf(settlement_id: int):
     """The payment voucher to sign (A4 PDF). 409 `not_paid` before it is paid."""
     settlement = get_scoped(Settlement, settlement_id)
-    pdf = render_remittance(report_data.remittance(db.session, settlement))
+    pdf = render_remittance(remittance_data.remittance(db.session, settlement))
     return pdf_response(pdf, f"comprobante-pago-{settlement.id:06d}.pdf")
 
 

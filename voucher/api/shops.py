@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-import sqlalchemy as sa
-from flask import current_app, request
+from flask import request
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
@@ -22,18 +21,16 @@ from voucher.api.core import (
     spec,
 )
 from voucher.api.me import ParishRef
-from voucher.auth.access import parish_id, require_actor, role_required
+from voucher.auth.access import parish_id, require_actor, role_required, shop_id
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.db import valid_id
 from voucher.errors import NotFound
 from voucher.extensions import db
 from voucher.i18n import parish_timezone
-from voucher.shops import redemption as redemptions
-from voucher.shops import services
-from voucher.shops.models import Shop, ShopParish
+from voucher.shops import queries, services, till
+from voucher.shops.models import Shop
 from voucher.sqlite import reads_then_writes
-from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Redemption, Voucher
 from voucher.vouchers.rules import effective_status
 from voucher.vouchers.services import state_of
@@ -115,21 +112,8 @@ def create_shop(json: ShopIn):
 def list_shops(query: PageQuery):
     """Shops enrolled in the parish, now or before (`active` says which take vouchers)."""
     pid = parish_id()
-    select = (
-        sa.select(Shop)
-        .join(ShopParish, ShopParish.shop_id == Shop.id)
-        .where(ShopParish.parish_id == pid)
-    )
-    shops, cursor = paginate(select, Shop.id, query.limit, query.cursor)
-    enrolled = set(
-        db.session.scalars(
-            sa.select(ShopParish.shop_id).where(
-                ShopParish.parish_id == pid,
-                ShopParish.active.is_(True),
-                ShopParish.shop_id.in_([s.id for s in shops]),
-            )
-        )
-    )
+    shops, cursor = paginate(queries.parish_shops(pid), Shop.id, query.limit, query.cursor)
+    enrolled = queries.enrolled_now(db.session, pid, [s.id for s in shops])
     return ShopList(items=[_shop_out(s, s.id in enrolled) for s in shops], next=cursor)
 
 
@@ -172,16 +156,6 @@ class VoucherByCode(BaseModel):
     message: str | None = Field(None, description="The reason in words, for the screen.")
 
 
-def _limits() -> redemptions.Limits:
-    return redemptions.limits_from_config(current_app.config)
-
-
-def _scanner() -> redemptions.Scanner:
-    user = require_actor()
-    shop = db.session.get(Shop, user.shop_id) if user.shop_id else None
-    return redemptions.Scanner(user, shop, request.remote_addr)
-
-
 @bp.get("/vouchers/by-code/<string:code>")
 @reads_then_writes  # the only write is the scan log
 @spec.validate(
@@ -194,9 +168,7 @@ def voucher_by_code(code: str):
     shop can take it (no personal data). Every lookup is kept in the scan log; too many
     unknown codes answer 429 with Retry-After. Parish staff find only their parish's
     vouchers; replaced codes answer 410."""
-    seen = redemptions.lookup(
-        db.session, _scanner(), code[:300], keys=code_keys(), limits=_limits()
-    )
+    seen = till.look_up(code)
     voucher = seen.voucher
     status = effective_status(state_of(voucher), local_today(seen.parish.timezone))
     return VoucherByCode(
@@ -287,15 +259,7 @@ def create_redemption(json: RedemptionIn):
     `reason`: 404 unknown_code; 409 already_used / insufficient_balance; 410 expired /
     cancelled; 403 category_not_accepted / shop_not_enrolled; 422 bad_amount; 429
     rate_limited (with Retry-After)."""
-    done, _replayed = redemptions.redeem(
-        db.session,
-        _scanner(),
-        json.code,
-        json.amount,
-        idempotency_key=request.headers.get("Idempotency-Key", ""),
-        keys=code_keys(),
-        limits=_limits(),
-    )
+    done = till.charge(json.code, json.amount, request.headers.get("Idempotency-Key", ""))
     return RedemptionOut(
         id=done.id,
         amount=done.amount,
@@ -316,11 +280,7 @@ def void_redemption(redemption_id, json: VoidIn):
     """Undo a redemption: the value returns to the voucher. The shop may do it within
     15 minutes (later: 409 too_late), the parish treasurer at any time; a settled one
     is 409 settled, an already voided one 409 already_voided."""
-    user = require_actor()
-    done = redemptions.get_redemption(db.session, user, redemption_id)
-    redemptions.void_redemption(
-        db.session, done, user=user, reason=json.reason.strip(), limits=_limits()
-    )
+    done = till.void(redemption_id, json.reason.strip())
     return VoidOut(id=done.id, status="voided")
 
 
@@ -330,27 +290,15 @@ def void_redemption(redemption_id, json: VoidIn):
 def list_redemptions(query: RedemptionQuery):
     """The caller's shop's redemptions of one local day, newest first (voided ones
     included, marked)."""
-    user = require_actor()
     tz = parish_timezone()
-    start, end = redemptions.day_bounds(query.date or local_today(tz), tz)
-    select = sa.select(Redemption).where(
-        Redemption.shop_id == user.shop_id,
-        Redemption.created_at >= start,
-        Redemption.created_at < end,
-    )
-    rows, cursor = paginate(select, Redemption.id, query.limit, query.cursor)
-    vouchers = {
-        v.id: v
-        for v in db.session.scalars(
-            sa.select(Voucher).where(Voucher.id.in_({r.voucher_id for r in rows}))
-        )
-    }
+    day = queries.shop_day(shop_id(), query.date or local_today(tz), tz)
+    rows, cursor = paginate(day, Redemption.id, query.limit, query.cursor)
     items = [
         RedemptionItem(
             id=r.id,
             amount=r.amount,
             created_at=r.created_at,
-            voucher=_voucher_after(vouchers[r.voucher_id]),
+            voucher=_voucher_after(r.voucher),
             status=r.status.value,
             settled=r.settlement_id is not None,
             voided_at=r.voided_at,

@@ -23,10 +23,11 @@ from voucher.auth.access import current_parish, parish_id, require_actor, role_r
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.extensions import db
-from voucher.pdf.treasury import trial_balance_totals
 from voucher.shops.services import get_parish_shop
+from voucher.treasury import program_report as program_data
 from voucher.treasury import queries, services
-from voucher.treasury import reports as report_data
+from voucher.treasury import trial_balance as balance_data
+from voucher.treasury.documents import trial_balance_totals
 from voucher.treasury.journal_download import journal_file
 from voucher.treasury.models import Fund
 
@@ -221,7 +222,7 @@ def trial_balance(query: AtQuery):
     """Every account's debits, credits and balance at the end of `at` (default today)."""
     parish = current_parish()
     at = query.at or local_today(parish.timezone)
-    balance = report_data.trial_balance(db.session, parish, at)
+    balance = balance_data.trial_balance(db.session, parish, at)
     totals = trial_balance_totals(balance)
     return TrialBalanceOut(
         at=at,
@@ -247,7 +248,7 @@ def trial_balance(query: AtQuery):
 def programs_report(query: PeriodQuery):
     """Per program, for the period: funded, issued, redeemed, expired, cancelled; and the
     value still outstanding at its end."""
-    figures = report_data.program_figures(
+    figures = program_data.program_figures(
         db.session, current_parish(), query.date_from, query.date_to
     )
     return ProgramsOut(

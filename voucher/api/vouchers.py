@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from flask import Response, current_app
+from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
@@ -28,19 +28,24 @@ from voucher.api.core import (
     spec,
 )
 from voucher.api.docs import file_response
-from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
+from voucher.auth.access import (
+    current_parish,
+    get_scoped,
+    parish_id,
+    require_actor,
+    role_required,
+)
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
-from voucher.parishes.models import Parish
-from voucher.pdf.vouchers import render_voucher_sheets
 from voucher.programs.models import Program
-from voucher.vouchers import queries, services
+from voucher.responses import pdf_response
+from voucher.vouchers import printing, queries, rounds, services
 from voucher.vouchers.codes import format_code, redeem_url
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
-from voucher.vouchers.rules import effective_status
+from voucher.vouchers.rules import effective_status, state_of
 
 WRITERS = (Role.STAFF, Role.ADMIN)
 READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
@@ -99,7 +104,7 @@ class PrintIn(Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [1, 2, 3]}]})
 
     ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
-        max_length=services.MAX_PRINT, description="Voucher ids, printed in this order."
+        max_length=printing.MAX_PRINT, description="Voucher ids, printed in this order."
     )
 
 
@@ -123,11 +128,7 @@ class RoundOut(BaseModel):
 
 
 def _today() -> date:
-    return local_today(_parish().timezone)
-
-
-def _parish() -> Parish:
-    return db.session.get(Parish, parish_id())
+    return local_today(current_parish().timezone)
 
 
 def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
@@ -141,7 +142,7 @@ def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
         remaining=voucher.remaining,
         issued_on=voucher.issued_on,
         expires_on=voucher.expires_on,
-        status=effective_status(services.state_of(voucher), today).value,
+        status=effective_status(state_of(voucher), today).value,
         status_reason=voucher.status_reason,
         print_count=voucher.print_count,
     )
@@ -174,22 +175,14 @@ def _code_again(body: Any) -> Any:
     return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
 
 
-def _pdf(vouchers: list[Voucher], filename: str) -> Response:
-    items = services.printable(
-        db.session,
-        vouchers,
-        parish=_parish(),
-        keys=code_keys(),
-        base_url=current_app.config["VOUCHER_BASE_URL"],
-        user=require_actor(),
-    )
-    # Committed before drawing: a print run of thousands takes seconds, and holding the
-    # write lock that long would make every shop's redemption wait.
-    db.session.commit()
-    response = Response(render_voucher_sheets(items), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # the sheets carry bearer codes
-    return response
+def _printer() -> dict[str, Any]:
+    """The printing use-cases' arguments (vouchers.printing commits, then draws)."""
+    return {
+        "parish": current_parish(),
+        "keys": code_keys(),
+        "base_url": current_app.config["VOUCHER_BASE_URL"],
+        "user": require_actor(),
+    }
 
 
 # --- vouchers ------------------------------------------------------------------------------
@@ -205,14 +198,15 @@ def _pdf(vouchers: list[Voucher], filename: str) -> Response:
 @role_required(*WRITERS)
 def issue_voucher(json: VoucherIn):
     """Issue one voucher to a household. The answer carries its code (only here, and on
-    an Idempotency-Key replay). 409 `cycle_limit` when the household already had its
+    an Idempotency-Key replay). 409 `not_enrolled` when the household is not enrolled in
+    the program (a round leaves it out too), 409 `cycle_limit` when it already had its
     vouchers this cycle, 409 `insufficient_fund`; a family or program of another parish
     is a 404."""
     family = get_scoped(Family, json.family_id)
     program = get_scoped(Program, json.program_id)
     issued = services.issue_voucher(
         db.session,
-        parish=_parish(),
+        parish=current_parish(),
         program=program,
         family=family,
         user=require_actor(),
@@ -229,7 +223,7 @@ def list_vouchers(query: VoucherQuery):
     """The parish's vouchers, newest first, filtered by status (as a shop would find
     it), program, family or part of the serial."""
     today = _today()
-    select = queries.voucher_query(
+    listing = queries.voucher_query(
         parish_id(),
         today=today,
         status=query.status,
@@ -237,7 +231,7 @@ def list_vouchers(query: VoucherQuery):
         family_id=query.family_id,
         serial=query.serial,
     )
-    rows, next_cursor = paginate(select, Voucher.id, query.limit, query.cursor)
+    rows, next_cursor = paginate(listing, Voucher.id, query.limit, query.cursor)
     return VoucherList(items=[voucher_out(v, today) for v in rows], next=next_cursor)
 
 
@@ -297,7 +291,9 @@ def voucher_pdf(voucher_id: int):
     """The voucher on an A4 sheet (same code every time; each print is counted). 409
     `not_active` for a voucher that is no longer live."""
     voucher = get_scoped(Voucher, voucher_id)
-    return _pdf([voucher], f"vale-{voucher.serial}.pdf")
+    filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
+    sheets = printing.print_sheets(db.session, [voucher], **_printer())
+    return pdf_response(sheets, filename, no_store=True)
 
 
 @bp.post("/vouchers/print")
@@ -307,8 +303,9 @@ def print_vouchers(json: PrintIn):
     """Several vouchers on A4 sheets, four a page, in the order given (a repeated id is
     printed once). 422 for an empty list or more than 5,000; 404 if any id is not a
     voucher of the parish; 409 `not_active` if any is no longer live."""
-    vouchers = services.vouchers_for_print(db.session, parish_id(), json.ids)
-    return _pdf(vouchers, f"vales-{len(vouchers)}.pdf")
+    vouchers = printing.vouchers_for_print(db.session, parish_id(), json.ids)
+    sheets = printing.print_sheets(db.session, vouchers, **_printer())
+    return pdf_response(sheets, f"vales-{len(vouchers)}.pdf", no_store=True)
 
 
 # --- rounds ----------------------------------------------------------------------------------
@@ -326,8 +323,12 @@ def issue_round(program_id, json: RoundIn):
     """One voucher to every active household enrolled in the program that has not had
     its vouchers this cycle. All or nothing: 409 `insufficient_fund` issues none."""
     program = get_scoped(Program, program_id)
-    result = services.issue_round(
-        db.session, parish=_parish(), program=program, user=require_actor(), keys=code_keys()
+    result = rounds.issue_round(
+        db.session,
+        parish=current_parish(),
+        program=program,
+        user=require_actor(),
+        keys=code_keys(),
     )
     return RoundOut(
         id=result.round.id,
@@ -347,10 +348,8 @@ def round_pdf(round_id: int):
     """The round's vouchers that are still live, in serial order, four a page. 409
     `not_active` when none is left to print."""
     issue = get_scoped(Round, round_id)
-    vouchers = services.round_vouchers(db.session, issue, today=_today())
-    if not vouchers:
-        raise services.NothingToPrint()
-    return _pdf(vouchers, f"ronda-{issue.id}.pdf")
+    sheets = printing.print_round(db.session, issue, **_printer())
+    return pdf_response(sheets, f"ronda-{round_id}.pdf", no_store=True)
 
 
 file_response("/api/v1/vouchers/{voucher_id}/pdf", "get", "application/pdf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import g, request
 from flask_login import current_user
@@ -18,6 +19,16 @@ from voucher.parishes.models import Parish
 T = TypeVar("T")
 
 API_PREFIX = "/api/"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed (after login, or back to a page)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def is_api_request() -> bool:

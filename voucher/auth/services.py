@@ -11,6 +11,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from voucher.audit.services import record
 from voucher.auth.models import ApiToken, Role, User
 from voucher.db import utcnow
 from voucher.errors import Duplicate, NotFound, ValidationFailed
@@ -135,3 +136,52 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+# --- what a person does with their account (each leaves its audit row) ---------------------
+
+
+def sign_in(session: Session, email: str, password: str) -> User | None:
+    """The user these credentials open, or None; a success and a failure are both
+    kept in the audit trail."""
+    user = authenticate(session, email, password)
+    if user is None:
+        record(session, "login_failed", email=normalise_email(email))
+    else:
+        record(session, "login", user=user)
+    return user
+
+
+def add_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """create_token, kept in the audit trail."""
+    row, clear = create_token(session, user, name)
+    record(session, "token_created", user=user, name=name)
+    return row, clear
+
+
+def withdraw_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """revoke_token, kept in the audit trail. Another user's token is 404."""
+    token = revoke_token(session, user, token_id)
+    record(session, "token_revoked", user=user, token_id=token_id)
+    return token
+
+
+def set_language(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+def create_account(
+    session: Session, admin: User, *, email: str, password: str, role: Role, name: str
+) -> User:
+    """An account in the admin's parish (staff, treasurer or admin), kept in the audit
+    trail. Refuses what create_user refuses."""
+    user = create_user(
+        session,
+        email=email,
+        password=password,
+        role=role,
+        name=" ".join(name.split()),
+        parish=admin.parish,
+    )
+    record(session, "user_created", user=admin, obj=user, role=user.role.value, email=user.email)
+    return user

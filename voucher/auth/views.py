@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -15,13 +13,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from voucher.audit.services import record
-from voucher.auth import services
-from voucher.auth.access import login_required_any, require_actor, role_required
-from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm
-from voucher.auth.models import ApiToken, Role
+from voucher.auth import queries, services
+from voucher.auth.access import login_required_any, require_actor, role_required, safe_next
+from voucher.auth.forms import EmptyForm, LanguageForm, LoginForm, TokenForm, UserForm
+from voucher.auth.models import Role
+from voucher.errors import Duplicate, ValidationFailed
 from voucher.extensions import db, limiter
-from voucher.forms import put_errors
+from voucher.forms import form_error
 
 bp = Blueprint("auth", __name__)
 
@@ -31,16 +29,6 @@ HOME_BY_ROLE = {
     Role.TREASURER: "treasury.index",
     Role.SHOPKEEPER: "shops.scan",
 }
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_key() -> str:
@@ -67,14 +55,10 @@ def login():
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data)
+        user = services.sign_in(db.session, form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            record(db.session, "login", user=user)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
-        record(db.session, "login_failed", email=services.normalise_email(form.email.data))
-        db.session.commit()
         flash(_("Correo o contraseña incorrectos."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -97,21 +81,16 @@ def profile():
     new_token = None
     if request.method == "POST" and request.form.get("action") == "token":
         if token_form.validate_on_submit():
-            _row, new_token = services.create_token(db.session, user, token_form.name.data)
-            record(db.session, "token_created", user=user, name=token_form.name.data)
-            db.session.commit()
+            _row, new_token = services.add_token(db.session, user, token_form.name.data)
     elif (
         request.method == "POST"
         and request.form.get("action") == "language"
         and language_form.validate_on_submit()
     ):
-        user.locale = language_form.locale.data
-        db.session.commit()
+        services.set_language(user, language_form.locale.data)
         session.pop("lang", None)
         return redirect(url_for("auth.profile"))
-    tokens = db.session.scalars(
-        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-    ).all()
+    tokens = queries.tokens_of(db.session, user)
     return render_template(
         "auth/profile.html",
         token_form=token_form,
@@ -127,9 +106,7 @@ def profile():
 def revoke_token(token_id: int):
     user = require_actor()
     if EmptyForm().validate_on_submit():
-        services.revoke_token(db.session, user, token_id)
-        record(db.session, "token_revoked", user=user, token_id=token_id)
-        db.session.commit()
+        services.withdraw_token(db.session, user, token_id)
         flash(_("Token revocado."), "success")
     return redirect(url_for("auth.profile"))
 
@@ -139,43 +116,24 @@ def revoke_token(token_id: int):
 def users():
     """The parish's accounts; the admin creates staff, treasurer and admin accounts here
     (shop accounts are created from the shop's page)."""
-    from voucher.auth.forms import UserForm
-    from voucher.auth.models import User
-    from voucher.errors import Duplicate, ValidationFailed
-
     admin = require_actor()
     form = UserForm()
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            user = services.create_account(
                 db.session,
+                admin,
                 email=form.email.data,
                 password=form.password.data,
                 role=Role(form.role.data),
-                name=" ".join(form.name.data.split()),
-                parish=admin.parish,
+                name=form.name.data,
             )
-            record(
-                db.session,
-                "user_created",
-                user=admin,
-                obj=user,
-                role=user.role.value,
-                email=user.email,
-            )
-            db.session.commit()
             flash(_("Cuenta creada para %(email)s.", email=user.email), "success")
             return redirect(url_for("auth.users"))
-        except ValidationFailed as error:
-            db.session.rollback()
-            put_errors(form, error)
-        except Duplicate as error:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, error.detail]
+        except (ValidationFailed, Duplicate) as error:
+            form_error(form, error, field="email")
     if form.errors:
         status = 422
-    accounts = db.session.scalars(
-        db.select(User).where(User.parish_id == admin.parish_id).order_by(User.role, User.name)
-    ).all()
+    accounts = queries.parish_accounts(db.session, admin.parish_id)
     return render_template("auth/users.html", form=form, accounts=accounts), status

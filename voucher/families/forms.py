@@ -3,32 +3,18 @@ report errors per field (shown next to each field)."""
 
 from __future__ import annotations
 
-from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
-from voucher.errors import DomainError
 from voucher.families.services import FamilyInput
-from voucher.forms import put_errors
+from voucher.forms import parse_count
 
 DOCUMENT_CHOICES = [
     SelectChoice("rut", _l("RUT")),
     SelectChoice("passport", _l("Pasaporte")),
     SelectChoice("other", _l("Otro documento")),
 ]
-
-
-def parse_count(text: str | int | None) -> int | None:
-    """'3' -> 3; anything that is not a whole number -> None (the service explains)."""
-    cleaned = "" if text is None else str(text).strip()
-    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 4 else None
-
-
-def show_errors(form: FlaskForm, error: DomainError) -> None:
-    """The refusal at the top of the page and each field error next to its field."""
-    flash(error.detail, "error")
-    put_errors(form, error)
 
 
 class FamilyForm(FlaskForm):
@@ -67,9 +53,3 @@ class NewFamilyForm(FamilyForm):
 
     def to_input(self, *, consent: bool = False) -> FamilyInput:
         return super().to_input(consent=bool(self.consent.data))
-
-
-class EnrolForm(FlaskForm):
-    """Enrol the household shown in one of its parish's programs."""
-
-    program_id = SelectField(_l("Programa"), validate_choice=False)

@@ -1,4 +1,4 @@
-"""Households: register, edit, deactivate, search, export and anonymise."""
+"""Households: register, edit, deactivate and anonymise (searching them: queries.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,9 @@ from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
 from voucher.db import utcnow
-from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
+from voucher.errors import Conflict, Duplicate, ValidationFailed
 from voucher.families.models import DocumentType, Family
-from voucher.families.rules import (
-    expected_rut_check_digit,
-    format_rut,
-    looks_like_rut,
-    normalise_document,
-    search_key,
-)
+from voucher.families.rules import format_rut, normalise_document, search_key
 
 MAX_HOUSEHOLD = 30
 
@@ -174,47 +168,6 @@ def set_active(session: Session, family: Family, active: bool, user: Any) -> Fam
     return family
 
 
-def search(
-    session: Session, parish_id: int, q: str = "", *, active_only: bool = False
-) -> sa.Select:
-    """Families of the parish matching a name (accents and case ignored) or a
-    document in any format, newest first."""
-    query = sa.select(Family).where(Family.parish_id == parish_id)
-    q = (q or "").strip()
-    if q:
-        rut = looks_like_rut(q)
-        key = search_key(q)
-        conditions = [Family.search_name.contains(key, autoescape=True)]
-        compact = "".join(ch for ch in q.upper() if ch.isalnum())
-        if rut:
-            conditions.append(Family.document_number == rut)
-        elif compact:
-            conditions.append(Family.document_number == compact)
-        body = _rut_body(q)
-        if body:
-            # A RUT typed without its check digit ("12.345.678") still finds the family.
-            conditions.append(Family.document_number == f"{body}-{expected_rut_check_digit(body)}")
-        query = query.where(sa.or_(*conditions))
-    if active_only:
-        query = query.where(Family.active.is_(True))
-    return query.order_by(Family.id.desc())
-
-
-def _rut_body(text: str) -> str | None:
-    """The digits of a RUT typed without its check digit, e.g. '12.345.678' -> '12345678'."""
-    cleaned = text.replace(".", "").replace(" ", "")
-    if cleaned.isdigit() and 7 <= len(cleaned) <= 8:
-        return cleaned.lstrip("0") or None
-    return None
-
-
-def get_family(session: Session, parish_id: int, family_id: int) -> Family:
-    family = session.get(Family, family_id)
-    if family is None or family.parish_id != parish_id:
-        raise NotFound()
-    return family
-
-
 def record_view(session: Session, family: Family, user: Any) -> None:
     """Who looked at a household's personal data, and when (privacy log)."""
     record(session, "family_viewed", user=user, parish_id=family.parish_id, obj=family)
@@ -224,71 +177,6 @@ def display_document(family: Family) -> str:
     if family.document_type == DocumentType.RUT and family.document_number:
         return format_rut(family.document_number)
     return family.document_number
-
-
-def export_family(session: Session, family: Family, user: Any) -> dict[str, Any]:
-    """Everything kept about a household (the data subject's access right)."""
-    from voucher.vouchers.models import Voucher
-
-    record(session, "family_exported", user=user, parish_id=family.parish_id, obj=family)
-    vouchers = session.scalars(
-        sa.select(Voucher).where(Voucher.family_id == family.id).order_by(Voucher.id)
-    ).all()
-    return {
-        "id": family.id,
-        "head_name": family.head_name,
-        "document_type": family.document_type.value,
-        "document_number": family.document_number,
-        "household_adults": family.household_adults,
-        "household_children": family.household_children,
-        "address": family.address,
-        "sector": family.sector,
-        "phone": family.phone,
-        "notes": family.notes,
-        "active": family.active,
-        "consent_at": family.consent_at.isoformat(),
-        "created_at": family.created_at.isoformat(),
-        "programs": [
-            {"name": e.program.name, "enrolled_at": e.created_at.isoformat()}
-            for e in enrolments(session, family)
-        ],
-        "vouchers": [
-            {
-                "serial": v.serial,
-                "amount": v.amount,
-                "remaining": v.remaining,
-                "status": v.status.value,
-                "issued_on": v.issued_on.isoformat(),
-                "expires_on": v.expires_on.isoformat(),
-            }
-            for v in vouchers
-        ],
-    }
-
-
-def enrolments(session: Session, family: Family) -> list:
-    """The household's enrolments, with their programs, by program name."""
-    from voucher.programs.models import Enrolment, Program
-
-    return list(
-        session.scalars(
-            sa.select(Enrolment)
-            .join(Program, Program.id == Enrolment.program_id)
-            .where(Enrolment.family_id == family.id)
-            .order_by(Program.name)
-        )
-    )
-
-
-def vouchers_of(session: Session, family: Family) -> list:
-    """The household's vouchers, newest first."""
-    from voucher.vouchers.models import Voucher
-
-    return list(
-        session.scalars(
-            sa.select(Voucher).where(Voucher.family_id == family.id).order_by(Voucher.id.desc())
-        )
-    )
 
 
 def anonymise_family(session: Session, family: Family, user: Any) -> Family:

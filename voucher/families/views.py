@@ -1,37 +1,25 @@
-"""Households on the web: search, register, edit, enrol, and the privacy actions."""
+"""Households on the web: search, register, edit, and the privacy actions.
+
+The household's own page (its programs and vouchers), enrolling it and exporting all
+that is kept about it belong to this blueprint too, but read the packages above this
+one: ``voucher.programs.views`` and ``voucher.vouchers.views.family_page`` add them."""
 
 from __future__ import annotations
 
-import json
-
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from wtforms import SelectChoice
 
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
 from voucher.auth.forms import EmptyForm
-from voucher.auth.models import Role, User
-from voucher.dates import local_today
+from voucher.auth.models import Role
 from voucher.errors import Conflict, DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
-from voucher.families import services
-from voucher.families.forms import EnrolForm, FamilyForm, NewFamilyForm, show_errors
+from voucher.families import queries, services
+from voucher.families.forms import FamilyForm, NewFamilyForm
 from voucher.families.models import DocumentType, Family
-from voucher.programs.models import Program
-from voucher.programs.services import enrol_family, programs_open_to
+from voucher.forms import form_error
 from voucher.sqlite import writes_database
-from voucher.vouchers.rules import effective_status
-from voucher.vouchers.services import state_of
 
 bp = Blueprint("families", __name__, url_prefix="/families")
 
@@ -40,31 +28,25 @@ PER_PAGE = 25
 MAX_QUERY = 100
 
 
-def _endpoint_exists(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 def _form_failed(form: FamilyForm, error: DomainError) -> None:
-    db.session.rollback()
     if isinstance(error, Duplicate):
+        form_error(form, error, field="document_number")
         link = url_for(".detail", family_id=error.existing_id)
-        form.document_number.errors = [
-            *form.document_number.errors,
-            Markup('{} <a href="{}">{}</a>').format(
-                error.detail, link, _("Ver la familia ya registrada")
-            ),
-        ]
+        form.document_number.errors[-1] = Markup('{} <a href="{}">{}</a>').format(
+            error.detail, link, _("Ver la familia ya registrada")
+        )
         flash(_("Este documento ya está registrado en la parroquia."), "error")
     else:
-        show_errors(form, error)
+        flash(error.detail, "error")
+        form_error(form, error)
 
 
 @bp.route("/")
 @role_required(*FAMILY_ROLES)
 def index():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
-    page = db.paginate(
-        services.search(db.session, parish_id(), q), per_page=PER_PAGE, error_out=False
+    page = queries.search_page(
+        parish_id(), q, page=request.args.get("page", type=int), per_page=PER_PAGE
     )
     return render_template(
         "families/index.html", page=page, q=q, display_document=services.display_document
@@ -83,43 +65,11 @@ def new():
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Familia registrada."), "success")
             return redirect(url_for(".detail", family_id=family.id))
     elif request.method == "GET":
         form.document_type.data = DocumentType.RUT.value
     return render_template("families/form.html", form=form, family=None)
-
-
-@bp.route("/<int:family_id>")
-@writes_database  # records who viewed the household
-@role_required(*FAMILY_ROLES)
-def detail(family_id: int):
-    family = get_scoped(Family, family_id)
-    user = require_actor()
-    services.record_view(db.session, family, user)
-    db.session.commit()
-    today = local_today(user.parish.timezone)
-    vouchers = [
-        (voucher, effective_status(state_of(voucher), today).value)
-        for voucher in services.vouchers_of(db.session, family)
-    ]
-    enrol_form = EnrolForm()
-    enrol_form.program_id.choices = [
-        SelectChoice(str(p.id), p.name) for p in programs_open_to(db.session, family)
-    ]
-    return render_template(
-        "families/detail.html",
-        family=family,
-        document=services.display_document(family),
-        consent_by=db.session.get(User, family.consent_by_id) if family.consent_by_id else None,
-        enrolments=services.enrolments(db.session, family),
-        vouchers=vouchers,
-        enrol_form=enrol_form,
-        is_admin=user.role == Role.ADMIN,
-        can_issue=_endpoint_exists("vouchers.issue"),
-        can_link_voucher=_endpoint_exists("vouchers.detail"),
-    )
 
 
 @bp.route("/<int:family_id>/edit", methods=["GET", "POST"])
@@ -137,26 +87,23 @@ def edit(family_id: int):
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Datos de la familia guardados."), "success")
             return redirect(url_for(".detail", family_id=family.id))
     else:
         # The edit form shows the household's data: that is a view too.
         services.record_view(db.session, family, require_actor())
-        db.session.commit()
     return render_template("families/form.html", form=form, family=family)
 
 
 def _set_active(family_id: int, active: bool) -> Response:
     family = get_scoped(Family, family_id)
-    if EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if form.validate_on_submit():
         try:
             services.set_active(db.session, family, active, require_actor())
         except Conflict as error:
-            db.session.rollback()
-            flash(error.detail, "error")
+            form_error(form, error)
         else:
-            db.session.commit()
             flash(_("Familia reactivada.") if active else _("Familia desactivada."), "success")
     return redirect(url_for(".detail", family_id=family_id))
 
@@ -173,58 +120,17 @@ def reactivate(family_id: int):
     return _set_active(family_id, True)
 
 
-@bp.route("/<int:family_id>/enrol", methods=["POST"])
-@role_required(*FAMILY_ROLES)
-def enrol(family_id: int):
-    family = get_scoped(Family, family_id)
-    form = EnrolForm()
-    if form.validate_on_submit():
-        raw = (form.program_id.data or "").strip()
-        if not raw.isdigit():
-            flash(_("Elija un programa."), "error")
-            return redirect(url_for(".detail", family_id=family.id))
-        program = get_scoped(Program, int(raw))
-        try:
-            enrol_family(db.session, program, family, require_actor())
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.detail, "error")
-        else:
-            db.session.commit()
-            flash(_("Familia inscrita en %(program)s.", program=program.name), "success")
-    return redirect(url_for(".detail", family_id=family.id))
-
-
-@bp.route("/<int:family_id>/export", methods=["POST"])
-@role_required(Role.ADMIN)
-def export(family_id: int):
-    family = get_scoped(Family, family_id)
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for(".detail", family_id=family.id))
-    data = services.export_family(db.session, family, require_actor())
-    db.session.commit()
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="familia-{family.id}.json"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @bp.route("/<int:family_id>/anonymise", methods=["POST"])
 @role_required(Role.ADMIN)
 def anonymise(family_id: int):
     family = get_scoped(Family, family_id)
-    if EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if form.validate_on_submit():
         try:
             services.anonymise_family(db.session, family, require_actor())
         except Conflict as error:
-            db.session.rollback()
-            flash(error.detail, "error")
+            form_error(form, error)
         else:
-            db.session.commit()
             flash(
                 _("Datos personales borrados. Los vales y la contabilidad se conservan."),
                 "success",

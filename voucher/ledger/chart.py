@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from voucher.ledger.errors import UnknownAccount
 from voucher.ledger.models import Account, AccountType, LedgerHead
 from voucher.ledger.posting import GENESIS_HASH
 
@@ -86,8 +87,6 @@ def account_id(session: Session, parish_id: int, code: str) -> int:
         sa.select(Account.id).where(Account.parish_id == parish_id, Account.code == code)
     )
     if found is None:
-        from voucher.ledger.errors import UnknownAccount
-
         raise UnknownAccount()
     return found
 
@@ -102,8 +101,6 @@ def redemption_accounts(session: Session, parish_id: int, shop_id: int) -> tuple
         codes[code] = found
     outstanding, payable = codes.values()
     if outstanding is None:
-        from voucher.ledger.errors import UnknownAccount
-
         raise UnknownAccount()
     return outstanding, payable
 

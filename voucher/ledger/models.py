@@ -128,3 +128,16 @@ class Transfer(Base):
     credit_account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_account.id"))
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     effective_date: Mapped[date] = mapped_column(sa.Date)
+
+
+class PeriodLock(Base):
+    """A closed month: nothing may be posted dated on or before ``closed_through``."""
+
+    __tablename__ = "period_lock"
+    __table_args__ = (sa.UniqueConstraint("parish_id", "closed_through"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    closed_through: Mapped[date] = mapped_column(sa.Date)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.dates import local_today
 from voucher.errors import Conflict, ValidationFailed
-from voucher.parishes.models import Parish, PeriodLock
+from voucher.ledger.models import PeriodLock
+
+if TYPE_CHECKING:
+    from voucher.parishes.models import Parish
 
 
 def month_end(year: int, month: int) -> date:

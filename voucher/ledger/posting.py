@@ -26,8 +26,7 @@ from voucher.ledger.errors import (
     SameAccount,
     UnknownAccount,
 )
-from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
-from voucher.parishes.models import PeriodLock
+from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, PeriodLock, Transfer
 
 MAX_TRANSFER = 10**12
 GENESIS_HASH = "0" * 64
@@ -252,8 +251,8 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
     session.execute(_INSERT_TRANSFER, transfers)
     _add_to_totals(session, parish_id, moves)
     session.execute(_MOVE_HEAD, {"head": parish_id, "new_seq": seq, "new_hash": prev_hash})
-    _expire_cached(session, Account, {account for account, _day in moves})
-    _expire_cached(session, LedgerHead, [parish_id])
+    expire_cached(session, Account, {account for account, _day in moves})
+    expire_cached(session, LedgerHead, [parish_id])
     new_ids = iter(ids)
     return [
         existing[d.idempotency_key] if d.idempotency_key in existing else next(new_ids)
@@ -298,7 +297,7 @@ def _add_to_totals(
     session.execute(_ADD_TO_DAY, days)
 
 
-def _expire_cached(session: Session, model: type, ids) -> None:
+def expire_cached(session: Session, model: type, ids) -> None:
     """Rows changed with Core UPDATEs: drop any stale copy the session holds."""
     for object_id in ids:
         obj = session.identity_map.get(identity_key(model, object_id))

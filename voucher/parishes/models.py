@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,17 +21,4 @@ class Parish(Base):
     two_person_rule: Mapped[bool] = mapped_column(default=False)
     # Last voucher serial number handed out; bumped with one UPDATE per issuance.
     voucher_seq: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class PeriodLock(Base):
-    """A closed month: nothing may be posted dated on or before ``closed_through``."""
-
-    __tablename__ = "period_lock"
-    __table_args__ = (sa.UniqueConstraint("parish_id", "closed_through"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
-    closed_through: Mapped[date] = mapped_column(sa.Date)
-    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

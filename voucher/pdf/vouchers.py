@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import zxingcpp
+from flask_babel import gettext as _
 from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -27,44 +28,58 @@ from reportlab.pdfgen.canvas import Canvas
 from voucher.dates import format_date
 from voucher.money import format_clp
 from voucher.pdf import layout
-from voucher.vouchers.codes import format_code, is_canonical
 
 # reportlab wraps every compressed stream in ASCII85 by default, a safeguard for 7-bit
 # mail that makes files 25% larger and, in pure Python, takes most of the render time
 # of a large print run. PDFs here travel over HTTP, so it is off for the process.
 rl_config.useA85 = 0
 
-CATEGORY_TITLES = {"food": "VALE DE ALIMENTOS", "hygiene": "VALE DE HIGIENE"}
-INSTRUCTIONS = (
-    "Canjee este vale en un comercio adherido.",
-    "Puede usarlo en varias compras hasta su saldo.",
-)
-LABEL_VALID_UNTIL = "Válido hasta: "
-LABEL_SERIAL = "Serie: "
-LABEL_CODE = "Código: "
 ELLIPSIS = "\u2026"
 SCISSORS = "\u2702"
 
 
 @dataclass(frozen=True)
 class PrintableVoucher:
+    """What one coupon shows, as its builder formatted it (in the reader's language)."""
+
     parish_name: str
     program_name: str
-    category: str  # "food" | "hygiene"
+    title: str  # "VALE DE ALIMENTOS"
     amount: int  # face value, pesos
     expires_on: date
     serial: str
-    code: str  # canonical, 13 symbols
-    redeem_url: str  # what the QR encodes, exactly
+    code: str  # as printed and typed: "7KQ2-M9XD-4RTA-P"
+    redeem_url: str  # what the QR encodes, exactly: it ends with "/r/" and the printed code
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The sheet's fixed words, translated once per print run."""
+
+    valid_until: str
+    serial: str
+    code: str
+    instructions: tuple[str, str]
+
+    @classmethod
+    def now(cls) -> _Words:
+        return cls(
+            valid_until=_("Válido hasta:") + " ",
+            serial=_("Serie:") + " ",
+            code=_("Código:") + " ",
+            instructions=(
+                _("Canjee este vale en un comercio adherido."),
+                _("Puede usarlo en varias compras hasta su saldo."),
+            ),
+        )
 
 
 def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
     """A4 pages, four vouchers each, in the given order, as PDF bytes.
 
-    Refuses (ValueError) an empty list, an unknown category, a face value that is not
-    a positive whole number of pesos, a missing date or serial, a code that is not
-    canonical, a redeem URL that would open a different code from the one printed, or
-    one too long for the QR slot.
+    Refuses (ValueError) an empty list, a missing title, a face value that is not
+    a positive whole number of pesos, a missing date, serial or code, a redeem URL that
+    would open a different code from the one printed, or one too long for the QR slot.
     """
     if not vouchers:
         raise ValueError("no vouchers to print")
@@ -79,18 +94,19 @@ def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
     canvas.setTitle("Vales")
     canvas.setCreator("Vales")
     faces: dict[tuple[str, str, str, float], str] = {}
+    words = _Words.now()
     for page in _pages(vouchers):
         _draw_cut_lines(canvas, len(page))
         for slot, voucher in enumerate(page):
-            _draw_voucher(canvas, voucher, _slot_bottom(slot), faces)
+            _draw_voucher(canvas, voucher, _slot_bottom(slot), faces, words)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
 def _check_printable(voucher: PrintableVoucher) -> None:
-    if voucher.category not in CATEGORY_TITLES:
-        raise ValueError(f"unknown voucher category {voucher.category!r}")
+    if not voucher.title.strip():
+        raise ValueError("a voucher needs its title")
     if isinstance(voucher.amount, bool) or not isinstance(voucher.amount, int):
         raise ValueError("a voucher's face value is whole pesos")
     if voucher.amount <= 0:
@@ -99,11 +115,11 @@ def _check_printable(voucher: PrintableVoucher) -> None:
         raise ValueError("a voucher needs its valid-until date")
     if not voucher.serial.strip():
         raise ValueError("a voucher needs its serial")
-    if not is_canonical(voucher.code):
-        raise ValueError(f"voucher {voucher.serial} has no canonical code")
+    if not voucher.code.strip():
+        raise ValueError(f"voucher {voucher.serial} has no code")
     # A QR that opens another code than the one printed would send the shop to the
     # wrong voucher; the two must agree on paper.
-    if not voucher.redeem_url.endswith("/r/" + format_code(voucher.code)):
+    if not voucher.redeem_url.endswith("/r/" + voucher.code):
         raise ValueError(f"voucher {voucher.serial}: the QR link does not carry its code")
 
 
@@ -193,18 +209,19 @@ def _draw_voucher(
     voucher: PrintableVoucher,
     bottom: float,
     faces: dict[tuple[str, str, str, float], str],
+    words: _Words,
 ) -> None:
     qr = encode_qr(voucher.redeem_url)
     side = qr_box_size(qr)
     text_left = layout.QR_LEFT + side + layout.TEXT_GAP
     canvas.saveState()
     canvas.translate(0, bottom * mm)
-    canvas.doForm(_face_form(canvas, voucher, text_left, faces))
+    canvas.doForm(_face_form(canvas, voucher, text_left, faces, words))
     _draw_qr(canvas, qr, layout.QR_LEFT, layout.QR_TOP - side, side)
     details = (
-        (LABEL_VALID_UNTIL, format_date(voucher.expires_on)),
-        (LABEL_SERIAL, voucher.serial),
-        (LABEL_CODE, format_code(voucher.code)),
+        (words.valid_until, format_date(voucher.expires_on)),
+        (words.serial, voucher.serial),
+        (words.code, voucher.code),
     )
     for (label, value), baseline in zip(details, layout.DETAIL_BASELINES, strict=True):
         _draw_detail_value(canvas, label, value, text_left, baseline)
@@ -217,28 +234,29 @@ def _face_form(
     voucher: PrintableVoucher,
     text_left: float,
     faces: dict[tuple[str, str, str, float], str],
+    words: _Words,
 ) -> str:
     """Name of the form holding this voucher's shared face, drawn on first use."""
-    key = (voucher.parish_name, voucher.program_name, voucher.category, text_left)
+    key = (voucher.parish_name, voucher.program_name, voucher.title, text_left)
     if key not in faces:
         name = f"voucher-face-{len(faces)}"
         canvas.beginForm(name, 0, 0, layout.PAGE_WIDTH * mm, layout.SLOT_HEIGHT * mm)
-        _draw_face(canvas, voucher, text_left)
+        _draw_face(canvas, voucher, text_left, words)
         canvas.endForm()
         faces[key] = name
     return faces[key]
 
 
-def _draw_face(canvas: Canvas, voucher: PrintableVoucher, text_left: float) -> None:
+def _draw_face(canvas: Canvas, voucher: PrintableVoucher, text_left: float, words: _Words) -> None:
     _draw_frame(canvas)
     _draw_header(canvas, voucher)
-    title = CATEGORY_TITLES[voucher.category]
+    title = voucher.title
     _text(canvas, title, layout.TITLE_FONT, layout.TITLE_SIZE_PT, text_left, layout.TITLE_BASELINE)
-    labels = (LABEL_VALID_UNTIL, LABEL_SERIAL, LABEL_CODE)
+    labels = (words.valid_until, words.serial, words.code)
     for label, baseline in zip(labels, layout.DETAIL_BASELINES, strict=True):
         font, size = layout.DETAIL_LABEL_FONT, layout.DETAIL_SIZE_PT
         _text(canvas, label, font, size, text_left, baseline)
-    for line, baseline in zip(INSTRUCTIONS, layout.INSTRUCTION_BASELINES, strict=True):
+    for line, baseline in zip(words.instructions, layout.INSTRUCTION_BASELINES, strict=True):
         font, size = layout.INSTRUCTION_FONT, layout.INSTRUCTION_SIZE_PT
         _text(canvas, line, font, size, layout.CONTENT_LEFT, baseline)
 

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 
-from voucher.families.forms import parse_count
+from voucher.forms import parse_count
 from voucher.money import parse_clp
+from voucher.programs.models import CATEGORY_LABELS
 from voucher.programs.services import ProgramInput
 
-CATEGORY_CHOICES = [SelectChoice("food", _l("Alimentos")), SelectChoice("hygiene", _l("Higiene"))]
+CATEGORY_CHOICES = [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()]
 CYCLE_CHOICES = [SelectChoice("monthly", _l("Mensual")), SelectChoice("once", _l("Una sola vez"))]
 
 
@@ -39,3 +40,9 @@ class EnrolFamilyForm(FlaskForm):
     """The household chosen on a program page (one button per search result)."""
 
     family_id = HiddenField()
+
+
+class EnrolForm(FlaskForm):
+    """Enrol the household shown (on its own page) in one of its parish's programs."""
+
+    program_id = SelectField(_l("Programa"), validate_choice=False)

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voucher.db import Base, UTCDateTime, str_enum, utcnow
@@ -13,6 +14,17 @@ from voucher.families.models import Family
 class Category(enum.StrEnum):
     FOOD = "food"
     HYGIENE = "hygiene"
+
+
+# The one place a category is named for people: screens, forms, papers and spreadsheets.
+CATEGORY_LABELS = {Category.FOOD: _l("Alimentos"), Category.HYGIENE: _l("Higiene")}
+# The heading of a printed voucher of each category.
+VOUCHER_TITLES = {Category.FOOD: _l("VALE DE ALIMENTOS"), Category.HYGIENE: _l("VALE DE HIGIENE")}
+
+
+def category_label(category: str | None) -> str:
+    """'food' -> 'Alimentos' (in the reader's language); an unknown category as given."""
+    return str(CATEGORY_LABELS.get(category, category)) if category else ""
 
 
 class Cycle(enum.StrEnum):

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.models import Family
-from voucher.families.services import search
 from voucher.ledger.chart import open_fund_account
 from voucher.programs.models import Category, Cycle, Enrolment, Program
 
@@ -106,18 +105,6 @@ def update_program(session: Session, program: Program, data: ProgramInput, user:
     return program
 
 
-def programs_query(parish_id: int, *, active_only: bool = False) -> sa.Select:
-    """The parish's programs, by name."""
-    query = sa.select(Program).where(Program.parish_id == parish_id)
-    if active_only:
-        query = query.where(Program.active.is_(True))
-    return query.order_by(Program.name)
-
-
-def list_programs(session: Session, parish_id: int, *, active_only: bool = False) -> list[Program]:
-    return list(session.scalars(programs_query(parish_id, active_only=active_only)))
-
-
 class AlreadyEnrolled(Conflict):
     reason = "already_enrolled"
     message = _l("La familia ya está inscrita en este programa.")
@@ -167,44 +154,3 @@ def enrol_family(session: Session, program: Program, family: Family, user: Any) 
 def cycle_key(program: Program, today: date) -> str:
     """Which issuance cycle a day belongs to: '2026-11' for monthly, 'once' otherwise."""
     return today.strftime("%Y-%m") if program.cycle == Cycle.MONTHLY else "once"
-
-
-def enrolled_families(session: Session, program: Program, q: str = "") -> sa.Select:
-    """The program's enrolled households (optionally filtered like the family search),
-    newest enrolment first."""
-    matching = search(session, program.parish_id, q).with_only_columns(Family.id).order_by(None)
-    return (
-        sa.select(Enrolment)
-        .join(Family, Family.id == Enrolment.family_id)
-        .where(Enrolment.program_id == program.id, Enrolment.family_id.in_(matching))
-        .order_by(Enrolment.id.desc())
-    )
-
-
-def enrolment_candidates(
-    session: Session, program: Program, q: str, limit: int = 10
-) -> list[Family]:
-    """Active households of the program's parish matching ``q`` and not yet enrolled."""
-    if not (q or "").strip():
-        return []
-    enrolled = sa.select(Enrolment.family_id).where(Enrolment.program_id == program.id)
-    query = search(session, program.parish_id, q, active_only=True).where(
-        Family.id.not_in(enrolled)
-    )
-    return list(session.scalars(query.limit(limit)))
-
-
-def programs_open_to(session: Session, family: Family) -> list[Program]:
-    """Active programs of the household's parish it is not enrolled in yet."""
-    enrolled = sa.select(Enrolment.program_id).where(Enrolment.family_id == family.id)
-    return list(
-        session.scalars(
-            sa.select(Program)
-            .where(
-                Program.parish_id == family.parish_id,
-                Program.active.is_(True),
-                Program.id.not_in(enrolled),
-            )
-            .order_by(Program.name)
-        )
-    )

@@ -1,4 +1,5 @@
-"""Programs on the web: the list, the admin's form, and who is enrolled."""
+"""Programs on the web: the list, the admin's form, and who is enrolled (from the
+program's page, and from the household's page: ``families.enrol``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from voucher.auth.access import get_scoped, parish_id, require_actor, role_requi
 from voucher.auth.models import Role
 from voucher.errors import Conflict, DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
-from voucher.families.forms import show_errors
 from voucher.families.models import Family
 from voucher.families.services import display_document
+from voucher.families.views import FAMILY_ROLES
+from voucher.families.views import bp as families_bp
+from voucher.forms import form_error
 from voucher.money import format_number
-from voucher.programs import services
-from voucher.programs.forms import EnrolFamilyForm, ProgramForm
+from voucher.programs import queries, services
+from voucher.programs.forms import EnrolFamilyForm, EnrolForm, ProgramForm
 from voucher.programs.models import Program
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
@@ -24,10 +27,10 @@ MAX_QUERY = 100
 
 
 def _form_failed(form: ProgramForm, error: DomainError) -> None:
-    db.session.rollback()
-    if isinstance(error, Duplicate):
-        form.name.errors = [*form.name.errors, error.detail]
-    show_errors(form, error)
+    """Field errors next to their fields (a taken name next to the name), and the
+    refusal at the top of the page."""
+    form_error(form, error, field="name")
+    flash(error.detail, "error")
 
 
 @bp.route("/")
@@ -36,7 +39,7 @@ def index():
     user = require_actor()
     return render_template(
         "programs/index.html",
-        programs=services.list_programs(db.session, parish_id()),
+        programs=queries.list_programs(db.session, parish_id()),
         can_open=user.role in (Role.ADMIN, Role.STAFF),
         is_admin=user.role == Role.ADMIN,
     )
@@ -54,7 +57,6 @@ def new():
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Programa creado."), "success")
             return redirect(url_for(".detail", program_id=program.id))
     return render_template("programs/form.html", form=form, program=None)
@@ -71,7 +73,6 @@ def edit(program_id: int):
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
-            db.session.commit()
             flash(_("Programa guardado."), "success")
             return redirect(url_for(".detail", program_id=program.id))
     elif request.method == "GET":
@@ -84,19 +85,29 @@ def edit(program_id: int):
 def detail(program_id: int):
     program = get_scoped(Program, program_id)
     q = request.args.get("q", "").strip()[:MAX_QUERY]
-    page = db.paginate(
-        services.enrolled_families(db.session, program), per_page=PER_PAGE, error_out=False
+    page = queries.enrolled_page(
+        program, page=request.args.get("page", type=int), per_page=PER_PAGE
     )
     return render_template(
         "programs/detail.html",
         program=program,
         page=page,
         q=q,
-        candidates=services.enrolment_candidates(db.session, program, q),
+        candidates=queries.enrolment_candidates(db.session, program, q),
         enrol_form=EnrolFamilyForm(),
         display_document=display_document,
         is_admin=require_actor().role == Role.ADMIN,
     )
+
+
+def _enrol(program: Program, family: Family, form: EnrolForm | EnrolFamilyForm) -> bool:
+    """Enrol through a page's form; a refusal is shown at the top of the next page."""
+    try:
+        services.enrol_family(db.session, program, family, require_actor())
+    except Conflict as error:
+        form_error(form, error)
+        return False
+    return True
 
 
 @bp.route("/<int:program_id>/enrolments", methods=["POST"])
@@ -109,13 +120,22 @@ def enrol(program_id: int):
         family = get_scoped(Family, int(raw)) if raw.isdigit() else None
         if family is None:
             flash(_("Elija una familia."), "error")
-        else:
-            try:
-                services.enrol_family(db.session, program, family, require_actor())
-            except Conflict as error:
-                db.session.rollback()
-                flash(error.detail, "error")
-            else:
-                db.session.commit()
-                flash(_("La familia de %(name)s quedó inscrita.", name=family.head_name), "success")
+        elif _enrol(program, family, form):
+            flash(_("La familia de %(name)s quedó inscrita.", name=family.head_name), "success")
     return redirect(url_for(".detail", program_id=program.id))
+
+
+@families_bp.route("/<int:family_id>/enrol", methods=["POST"], endpoint="enrol")
+@role_required(*FAMILY_ROLES)
+def enrol_from_family_page(family_id: int):
+    family = get_scoped(Family, family_id)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        raw = (form.program_id.data or "").strip()
+        if not raw.isdigit():
+            flash(_("Elija un programa."), "error")
+            return redirect(url_for("families.detail", family_id=family.id))
+        program = get_scoped(Program, int(raw))
+        if _enrol(program, family, form):
+            flash(_("Familia inscrita en %(program)s.", program=program.name), "success")
+    return redirect(url_for("families.detail", family_id=family.id))

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.auth.models import Role, User
 from voucher.auth.services import create_user
-from voucher.db import valid_id
 from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.rules import normalise_rut
 from voucher.ledger.chart import open_payable_account
 from voucher.programs.models import Category
 from voucher.shops.models import Shop, ShopParish
+from voucher.shops.queries import enrolment
+from voucher.shops.queries import get_parish_shop as get_parish_shop  # its old home
 
 
 @dataclass
@@ -100,11 +101,7 @@ class AlreadyEnrolledShop(Conflict):
 
 def enrol_shop(session: Session, shop: Shop, parish_id: int, user: Any = None) -> ShopParish:
     """Enrol a shop in a parish (re-activating a past enrolment); opens its payable account."""
-    link = session.scalar(
-        sa.select(ShopParish).where(
-            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
-        )
-    )
+    link = enrolment(session, shop, parish_id)
     if link is not None and link.active:
         raise AlreadyEnrolledShop()
     if link is None:
@@ -123,48 +120,12 @@ def set_enrolment_active(
 ) -> None:
     """Pause or resume a shop in one parish (its redemptions and books stay). Refuses a
     shop never enrolled there (404)."""
-    link = session.scalar(
-        sa.select(ShopParish).where(
-            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
-        )
-    )
+    link = enrolment(session, shop, parish_id)
     if link is None:
         raise NotFound()
     link.active = active
     action = "shop_enrolment_" + ("activated" if active else "deactivated")
     record(session, action, user=user, parish_id=parish_id, obj=shop)
-
-
-def parish_shops(session: Session, parish_id: int) -> sa.Select:
-    """Shops enrolled (now or before) in the parish."""
-    return (
-        sa.select(Shop, ShopParish.active.label("enrolled"))
-        .join(ShopParish, ShopParish.shop_id == Shop.id)
-        .where(ShopParish.parish_id == parish_id)
-        .order_by(Shop.name)
-    )
-
-
-def get_parish_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
-    """A shop visible to a parish (enrolled there, now or before); others answer 404."""
-    shop = None
-    if valid_id(shop_id):
-        shop = session.scalar(
-            sa.select(Shop)
-            .join(ShopParish, ShopParish.shop_id == Shop.id)
-            .where(Shop.id == shop_id, ShopParish.parish_id == parish_id)
-        )
-    if shop is None:
-        raise NotFound()
-    return shop
-
-
-def enrolment(session: Session, shop: Shop, parish_id: int) -> ShopParish | None:
-    return session.scalar(
-        sa.select(ShopParish).where(
-            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
-        )
-    )
 
 
 def find_shop_by_rut(session: Session, rut: str) -> Shop:
@@ -178,16 +139,6 @@ def find_shop_by_rut(session: Session, rut: str) -> Shop:
     if shop is None:
         raise NotFound(_l("No hay ningún comercio registrado con ese RUT."))
     return shop
-
-
-def shopkeepers(session: Session, shop: Shop) -> list[User]:
-    return list(
-        session.scalars(
-            sa.select(User)
-            .where(User.shop_id == shop.id, User.role == Role.SHOPKEEPER)
-            .order_by(User.name)
-        )
-    )
 
 
 def create_shopkeeper(

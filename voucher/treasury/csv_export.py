@@ -12,12 +12,9 @@ from __future__ import annotations
 import csv
 import io
 
-from voucher.pdf.reports import TableModel
-from voucher.pdf.treasury import (
-    ProgramReport,
-    Remittance,
-    ShopStatement,
-    TrialBalance,
+from voucher.pdf.tables import TableModel
+from voucher.treasury.documents import ProgramReport, Remittance, ShopStatement, TrialBalance
+from voucher.treasury.tables import (
     program_report_table,
     remittance_table,
     statement_table,

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from voucher.errors import ValidationFailed
-from voucher.ledger.export import iter_hledger
 from voucher.parishes.models import Parish
 from voucher.responses import attachment
+from voucher.treasury.journal import iter_hledger
 
 
 def check_journal_period(date_from: date | None, date_to: date | None) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from voucher.auth.models import Role
 from voucher.errors import NotFound, ValidationFailed
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import render_statement
 from voucher.responses import csv_response, pdf_response
 from voucher.shops.models import Shop
 from voucher.shops.services import get_parish_shop
-from voucher.treasury import reports as report_data
+from voucher.treasury import statement as statement_data
 from voucher.treasury.csv_export import statement_csv
+from voucher.treasury.papers import render_statement
 
 
 def statement_scope(
@@ -50,7 +50,7 @@ def _shopkeeper_scope(
 ) -> tuple[Parish, Shop]:
     if user.shop_id is None or user.shop_id != shop_id:
         raise NotFound()
-    parishes = report_data.shop_parishes(session, shop_id)
+    parishes = statement_data.shop_parishes(session, shop_id)
     if parish_id is not None:
         parishes = [p for p in parishes if p.id == parish_id]
     if parish_slug:
@@ -76,7 +76,7 @@ def statement_file(
 ) -> Response:
     """The shop's statement for the period as a PDF (``kind`` "pdf") or a CSV. Refuses a
     bad period (422)."""
-    result = report_data.shop_statement(session, parish, shop, date_from, date_to)
+    result = statement_data.shop_statement(session, parish, shop, date_from, date_to)
     name = f"estado-de-cuenta-{shop.id}-{date_from}-{date_to}"
     if kind == "pdf":
         return pdf_response(render_statement(result.statement), f"{name}.pdf")

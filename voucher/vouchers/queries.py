@@ -9,9 +9,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import Session, contains_eager
 
 from voucher.dates import local_today
+from voucher.extensions import db
 from voucher.families.models import Family
 from voucher.parishes.models import Parish
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
@@ -58,6 +60,23 @@ def voucher_query(
     return query.order_by(Voucher.id.desc())
 
 
+def voucher_page(
+    parish_id: int, *, today: date, page: int | None, per_page: int, **filters: Any
+) -> Pagination:
+    """One page of ``voucher_query`` for the web list."""
+    query = voucher_query(parish_id, today=today, **filters)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def family_vouchers(session: Session, family: Family) -> list[Voucher]:
+    """The household's vouchers, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Voucher).where(Voucher.family_id == family.id).order_by(Voucher.id.desc())
+        )
+    )
+
+
 @dataclass
 class RedemptionLine:
     redemption: Redemption
@@ -102,6 +121,10 @@ def family_names(session: Session, parish_id: int, family_ids: list[int]) -> dic
 
 def rounds_query(parish_id: int) -> sa.Select:
     return sa.select(Round).where(Round.parish_id == parish_id).order_by(Round.id.desc())
+
+
+def rounds_page(parish_id: int, *, page: int | None, per_page: int) -> Pagination:
+    return db.paginate(rounds_query(parish_id), page=page, per_page=per_page, error_out=False)
 
 
 def skipped_of(issue: Round) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from voucher.errors import Conflict, DomainError
-from voucher.vouchers.models import VoucherStatus
+from voucher.vouchers.models import Voucher, VoucherStatus
 
 
 class VoucherNotActive(Conflict):
@@ -92,6 +92,24 @@ class VoucherState:
     category: str
 
 
+def state_of(voucher: Voucher) -> VoucherState:
+    return VoucherState(voucher.status, voucher.remaining, voucher.expires_on, voucher.category)
+
+
+def ineligibility(*, active: bool, enrolled: bool, served: int, limit: int) -> str | None:
+    """Why a household gets no (more) voucher of a program now, or None when it may.
+    The one rule for a single voucher and a round: ``inactive`` (deactivated),
+    ``not_enrolled`` (a round never looks beyond the enrolled, so only a single voucher
+    meets it), ``already_served`` (its vouchers of this cycle are given)."""
+    if not active:
+        return "inactive"
+    if not enrolled:
+        return "not_enrolled"
+    if served >= limit:
+        return "already_served"
+    return None
+
+
 def effective_status(state: VoucherState, today: date) -> VoucherStatus:
     """An active voucher past its valid-until day is expired, even before the daily job."""
     if state.status == VoucherStatus.ACTIVE and state.expires_on < today:
@@ -99,8 +117,18 @@ def effective_status(state: VoucherState, today: date) -> VoucherStatus:
     return state.status
 
 
-def status_after_redeem(remaining_after: int) -> VoucherStatus:
-    return VoucherStatus.REDEEMED if remaining_after == 0 else VoucherStatus.ACTIVE
+# What a charge does to a voucher's status, as data the SQL path builds its CASE from
+# (shops.redemption): a charge that leaves exactly USED_UP_AT pesos uses the voucher up;
+# any other leaves its status as it was (only an active voucher is ever charged).
+USED_UP_AT = 0
+USED_UP = VoucherStatus.REDEEMED
+
+
+def status_after_redeem(
+    remaining_after: int, status: VoucherStatus = VoucherStatus.ACTIVE
+) -> VoucherStatus:
+    """The status of a voucher with ``status`` once a charge left ``remaining_after``."""
+    return USED_UP if remaining_after == USED_UP_AT else status
 
 
 def status_after_void(state: VoucherState, today: date) -> VoucherStatus:
@@ -126,5 +154,3 @@ STATUS_LABELS = {
     VoucherStatus.EXPIRED: _l("vencido"),
     VoucherStatus.CANCELLED: _l("anulado"),
 }
-
-CATEGORY_LABELS = {"food": _l("Alimentos"), "hygiene": _l("Higiene")}

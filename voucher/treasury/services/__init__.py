@@ -3,9 +3,6 @@ afterwards, the parish's treasury settings; and what each shop is owed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from voucher.dates import day_bounds
 from voucher.treasury.services.balances import (
     ShopBalance,
     shop_balance,
@@ -29,13 +26,6 @@ from voucher.treasury.services.settlements import (
     settle,
 )
 
-
-def day_end_utc(day: date, tz: str) -> datetime:
-    """The first instant after ``day`` ends in the parish's time zone, in UTC. Kept for
-    callers not yet reading ``voucher.dates.day_bounds`` themselves."""
-    return day_bounds(day, tz)[1]
-
-
 __all__ = [
     "FundInput",
     "NothingToSettle",
@@ -46,7 +36,6 @@ __all__ = [
     "SettlementNotPending",
     "ShopBalance",
     "approve",
-    "day_end_utc",
     "record_fund",
     "reject",
     "reverse",

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.dates import local_today
 from voucher.errors import NotFound, ValidationFailed
-from voucher.ledger import flows
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.models import Parish
+from voucher.programs import funds as program_funds
 from voucher.programs.models import Program
 from voucher.treasury.models import Fund
 
@@ -64,7 +64,7 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
     )
     session.add(fund)
     session.flush()
-    flows.fund_received(
+    program_funds.fund_received(
         session,
         parish_id=parish.id,
         program_id=program.id,

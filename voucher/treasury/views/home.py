@@ -20,8 +20,7 @@ from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
-from voucher.treasury import queries
-from voucher.treasury import reports as report_data
+from voucher.treasury import dashboard, queries
 from voucher.treasury.forms import FundForm
 from voucher.treasury.services import FundInput, record_fund, shop_balances
 from voucher.treasury.views.common import PAGE_SIZE, TREASURY, bp
@@ -30,7 +29,7 @@ CHART_WEEKS = 8
 CHART_TTL_SECONDS = 300
 
 
-def _chart(weeks: Iterable[report_data.WeekBar]) -> list[dict[str, Any]]:
+def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
     """Bar widths in whole percent of the biggest bar (drawn with SVG width attributes:
     the page's policy forbids inline styles)."""
     weeks = list(weeks)
@@ -57,7 +56,7 @@ def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or now - hit[0] > CHART_TTL_SECONDS:
-        weeks = report_data.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
+        weeks = dashboard.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
         hit = (now, _chart(weeks), utcnow())
         for stale in [k for k, v in cache.items() if now - v[0] > CHART_TTL_SECONDS]:
             cache.pop(stale, None)
@@ -77,7 +76,7 @@ def index():
         total_owed=sum(b.owed for b in balances),
         weeks=weeks,
         chart_at=chart_at,
-        positions=report_data.fund_positions(db.session, parish),
+        positions=dashboard.fund_positions(db.session, parish),
         pending=queries.proposed_count(db.session, parish.id),
         two_person_rule=parish.two_person_rule,
         today=local_today(parish.timezone),

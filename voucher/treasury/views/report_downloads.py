@@ -13,10 +13,10 @@ from voucher.errors import ValidationFailed
 from voucher.extensions import db
 from voucher.forms import put_errors
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import render_program_report, render_trial_balance
 from voucher.responses import csv_response, pdf_response
 from voucher.shops.services import get_parish_shop
-from voucher.treasury import reports as report_data
+from voucher.treasury import program_report as program_data
+from voucher.treasury import trial_balance as balance_data
 from voucher.treasury.csv_export import program_report_csv, trial_balance_csv
 from voucher.treasury.forms import (
     JournalForm,
@@ -25,6 +25,7 @@ from voucher.treasury.forms import (
     TrialBalanceForm,
 )
 from voucher.treasury.journal_download import check_journal_period, journal_file
+from voucher.treasury.papers import render_program_report, render_trial_balance
 from voucher.treasury.statement_files import statement_file
 from voucher.treasury.views.common import (
     PERIOD_ALIASES,
@@ -97,7 +98,7 @@ def report_programs():
     if not form.validate():
         return _invalid(parish, "programs", form)
     try:
-        report = report_data.program_report(
+        report = program_data.program_report(
             db.session, parish, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
@@ -115,7 +116,7 @@ def report_trial_balance():
     form = TrialBalanceForm(request.args)
     if not form.validate():
         return _invalid(parish, "trial", form)
-    balance = report_data.trial_balance(db.session, parish, form.at.data)
+    balance = balance_data.trial_balance(db.session, parish, form.at.data)
     name = f"balance-comprobacion-{form.at.data}"
     if form.format.data == "csv":
         return csv_response(trial_balance_csv(balance, form.sep.data), f"{name}.csv")

@@ -20,13 +20,13 @@ from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import render_remittance
 from voucher.responses import pdf_response
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import queries
-from voucher.treasury import reports as report_data
+from voucher.treasury import remittance as remittance_data
 from voucher.treasury.forms import ReasonForm, SettlementChooseForm, SettlementPayForm
 from voucher.treasury.models import Settlement, SettlementStatus
+from voucher.treasury.papers import render_remittance
 from voucher.treasury.services import (
     SettlementInput,
     approve,
@@ -185,7 +185,7 @@ def settlement(settlement_id: int):
     return render_template(
         "treasury/settlement.html",
         settlement=item,
-        lines=report_data.settlement_lines(db.session, item.id),
+        lines=remittance_data.settlement_lines(db.session, item.id),
         can_decide=proposed and item.proposed_by_id != user.id,
         can_withdraw=proposed and item.proposed_by_id == user.id,
         can_reverse=item.status == SettlementStatus.PAID and user.role == Role.TREASURER,
@@ -244,5 +244,5 @@ def reverse_settlement(settlement_id: int):
 @role_required(*TREASURY)
 def remittance_pdf(settlement_id: int):
     item = get_scoped(Settlement, settlement_id)
-    document = report_data.remittance(db.session, item)
+    document = remittance_data.remittance(db.session, item)
     return pdf_response(render_remittance(document), f"comprobante-pago-{item.id:06d}.pdf")

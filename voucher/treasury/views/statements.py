@@ -14,10 +14,10 @@ from voucher.extensions import db
 from voucher.forms import put_errors
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
-from voucher.pdf.treasury import statement_totals
 from voucher.shops.models import Shop
 from voucher.shops.redemption import void_redemption
-from voucher.treasury import reports as report_data
+from voucher.treasury import statement as statement_data
+from voucher.treasury.documents import statement_totals
 from voucher.treasury.forms import PeriodForm, ReasonForm
 from voucher.treasury.statement_files import statement_file, statement_scope
 from voucher.treasury.views.common import PERIOD_ALIASES, TREASURY, bp, default_period, refused
@@ -26,7 +26,7 @@ from voucher.vouchers.models import Redemption
 
 def _statement_or_errors(form: PeriodForm, parish: Parish, shop: Shop):
     try:
-        return report_data.shop_statement(
+        return statement_data.shop_statement(
             db.session, parish, shop, form.date_from.data, form.date_to.data
         )
     except ValidationFailed as error:
@@ -117,7 +117,7 @@ def void(redemption_id: int):
 @role_required(Role.SHOPKEEPER)
 def my_statement():
     shop = db.session.get(Shop, shop_id())
-    parishes = report_data.shop_parishes(db.session, shop.id)
+    parishes = statement_data.shop_parishes(db.session, shop.id)
     form = PeriodForm(request.args)
     default_period(form, parishes[0].timezone if parishes else DEFAULT_TZ)
     valid = not request.args or form.validate()

@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from voucher.extensions import db
-from voucher.ledger.verify import triggers_present, verify_parish
+from voucher.ledger.integrity import chain_tip, tip_in_chain, triggers_present
 from voucher.money import format_clp
+from voucher.oversight.verify import verify_parish
 from voucher.parishes.models import Parish
+from voucher.treasury.journal import write_hledger
 
 ledger_cli = AppGroup("ledger", help="The books: verify, export.")
 
@@ -24,10 +26,25 @@ def _parishes(slug: str | None) -> list[Parish]:
     return parishes
 
 
+@ledger_cli.command("tip")
+@click.option("--parish", "slug", required=True, help="The parish's slug.")
+def tip(slug: str) -> None:
+    """Print the parish's chain tip as SEQ:HASH, to note or send away; `verify --tip`
+    later proves the books still hold it."""
+    parish = _parishes(slug)[0]
+    click.echo(chain_tip(db.session, parish.id) or "0:")
+    db.session.rollback()
+
+
 @ledger_cli.command("verify")
 @click.option("--parish", "slug", help="Only this parish.")
-def verify(slug: str | None) -> None:
+@click.option(
+    "--tip", "noted", help="A chain tip noted earlier (SEQ:HASH) that must still be there."
+)
+def verify(slug: str | None, noted: str | None) -> None:
     """Recompute every ledger invariant; exits non-zero on any failure."""
+    if noted and not slug:
+        raise click.UsageError("--tip goes with --parish.")
     failed = False
     missing = triggers_present(db.session)
     if missing:
@@ -46,6 +63,9 @@ def verify(slug: str | None) -> None:
             failed = True
             for failure in report.failures:
                 click.echo(f"FAIL {parish.slug}: {failure}")
+        if noted and not tip_in_chain(db.session, parish.id, noted):
+            failed = True
+            click.echo(f"FAIL {parish.slug}: the noted tip {noted} is not in the chain")
     db.session.rollback()
     if failed:
         sys.exit(1)
@@ -68,7 +88,6 @@ def verify(slug: str | None) -> None:
 )
 def export(slug: str, fmt: str, date_from, date_to, output: str | None) -> None:
     """Write the parish's books as an hledger journal (a period starts with opening balances)."""
-    from voucher.ledger.export import write_hledger
 
     start = date_from.date() if date_from else None
     end = date_to.date() if date_to else None

@@ -5,20 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from voucher.audit.models import AuditEvent
 from voucher.auth.access import parish_id, role_required
-from voucher.auth.models import Role, User
-from voucher.extensions import db
-from voucher.shops.models import Shop, ShopParish
-from voucher.vouchers.models import ScanLog, Voucher
+from voucher.auth.models import Role
+from voucher.oversight import queries
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-PER_PAGE = 50
 
 ACTION_LABELS = {
     "login": _l("Inicio de sesión"),
@@ -78,13 +72,6 @@ def _page_number() -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
-def _names(user_ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
 def _detail(text: str) -> list[tuple[str, Any]]:
     if not text:
         return []
@@ -99,29 +86,17 @@ def _detail(text: str) -> list[tuple[str, Any]]:
 @role_required(Role.ADMIN)
 def index():
     pid = parish_id()
-    actions = sorted(
-        db.session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.parish_id == pid).distinct()
-        )
-    )
+    actions = queries.audit_actions(pid)
     action = request.args.get("action", "")
-    query = sa.select(AuditEvent).where(AuditEvent.parish_id == pid)
-    if action in actions:
-        query = query.where(AuditEvent.action == action)
-    else:
+    if action not in actions:
         action = ""
-    page = db.paginate(
-        query.order_by(AuditEvent.id.desc()),
-        page=_page_number(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = queries.audit_events(pid, action, _page_number())
     events = list(page.items)
     return render_template(
         "audit/index.html",
         page=page,
         events=events,
-        names=_names({e.user_id for e in events}),
+        names=queries.user_names(e.user_id for e in events),
         details={e.id: _detail(e.detail) for e in events},
         actions=actions,
         action=action,
@@ -135,41 +110,18 @@ def scans():
     """Every lookup and redemption attempt about the parish's vouchers, and the unknown
     codes tried by its shops. The codes themselves are never shown."""
     pid = parish_id()
-    shops = sa.select(ShopParish.shop_id).where(ShopParish.parish_id == pid)
-    query = sa.select(ScanLog).where(
-        sa.or_(
-            ScanLog.parish_id == pid,
-            sa.and_(ScanLog.parish_id.is_(None), ScanLog.shop_id.in_(shops)),
-        )
-    )
     result = request.args.get("result", "")
-    if result in ("ok", "refused"):
-        query = query.where(ScanLog.result == result)
-    else:
+    if result not in ("ok", "refused"):
         result = ""
-    page = db.paginate(
-        query.order_by(ScanLog.id.desc()), page=_page_number(), per_page=PER_PAGE, error_out=False
-    )
+    page = queries.scan_log(pid, result, _page_number())
     rows = list(page.items)
-    shop_names = dict(
-        db.session.execute(
-            sa.select(Shop.id, Shop.name).where(Shop.id.in_({r.shop_id for r in rows}))
-        ).all()
-    )
-    serials = dict(
-        db.session.execute(
-            sa.select(Voucher.id, Voucher.serial).where(
-                Voucher.id.in_({r.voucher_id for r in rows}), Voucher.parish_id == pid
-            )
-        ).all()
-    )
     return render_template(
         "audit/scans.html",
         page=page,
         rows=rows,
-        names=_names({r.user_id for r in rows}),
-        shop_names=shop_names,
-        serials=serials,
+        names=queries.user_names(r.user_id for r in rows),
+        shop_names=queries.shop_names(r.shop_id for r in rows),
+        serials=queries.voucher_serials(pid, (r.voucher_id for r in rows)),
         reasons=SCAN_REASONS,
         result=result,
     )

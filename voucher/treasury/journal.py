@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from voucher.dates import format_date
 from voucher.ledger import chart
+from voucher.ledger.balances import trial_balance_at
 from voucher.ledger.models import Account, AccountType, Entry, Transfer
-from voucher.ledger.reports import trial_balance_at
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
 from voucher.shops.models import Shop

@@ -1,0 +1,52 @@
+"""Reading households: the search the web list, the API and the program pages share."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import Session
+
+from voucher.extensions import db
+from voucher.families.models import Family
+from voucher.families.rules import expected_rut_check_digit, looks_like_rut, search_key
+
+
+def search(
+    session: Session, parish_id: int, q: str = "", *, active_only: bool = False
+) -> sa.Select:
+    """Families of the parish matching a name (accents and case ignored) or a
+    document in any format, newest first."""
+    query = sa.select(Family).where(Family.parish_id == parish_id)
+    q = (q or "").strip()
+    if q:
+        rut = looks_like_rut(q)
+        key = search_key(q)
+        conditions = [Family.search_name.contains(key, autoescape=True)]
+        compact = "".join(ch for ch in q.upper() if ch.isalnum())
+        if rut:
+            conditions.append(Family.document_number == rut)
+        elif compact:
+            conditions.append(Family.document_number == compact)
+        body = _rut_body(q)
+        if body:
+            # A RUT typed without its check digit ("12.345.678") still finds the family.
+            conditions.append(Family.document_number == f"{body}-{expected_rut_check_digit(body)}")
+        query = query.where(sa.or_(*conditions))
+    if active_only:
+        query = query.where(Family.active.is_(True))
+    return query.order_by(Family.id.desc())
+
+
+def _rut_body(text: str) -> str | None:
+    """The digits of a RUT typed without its check digit, e.g. '12.345.678' -> '12345678'."""
+    cleaned = text.replace(".", "").replace(" ", "")
+    if cleaned.isdigit() and 7 <= len(cleaned) <= 8:
+        return cleaned.lstrip("0") or None
+    return None
+
+
+def search_page(parish_id: int, q: str, *, page: int | None, per_page: int) -> Pagination:
+    """One page of ``search`` for the web list."""
+    return db.paginate(
+        search(db.session, parish_id, q), page=page, per_page=per_page, error_out=False
+    )

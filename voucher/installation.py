@@ -1,0 +1,69 @@
+"""What ties a database to the key files beside it.
+
+The voucher key lives outside the database (so a stolen dump can neither forge nor
+print vouchers), which makes it easy to restore one without the other. The database
+keeps a check value of each key (an HMAC of a fixed text under the key: it tells nothing
+about the key); at start, a key that does not match, or a missing key file for a
+database that already has vouchers, stops the app with a message naming the file
+expected, instead of a new key that would make every printed voucher unknown."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from voucher.db import Base, UTCDateTime, utcnow
+
+VOUCHER_KEY = "voucher_key"
+
+
+class InstallationKey(Base):
+    """The check value of a key kept outside the database."""
+
+    __tablename__ = "installation_key"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    check_value: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KeyMismatch(RuntimeError):
+    """The key at hand is not the one this database's vouchers were made with."""
+
+
+def check_value(key: bytes) -> str:
+    return hmac.new(key, b"vales: this key belongs to this database", hashlib.sha256).hexdigest()
+
+
+def stored_check(session: Session, name: str = VOUCHER_KEY) -> str | None:
+    return session.scalar(
+        sa.select(InstallationKey.check_value).where(InstallationKey.name == name)
+    )
+
+
+def key_file_missing(where: str) -> KeyMismatch:
+    return KeyMismatch(
+        f"Falta la clave de los vales: esta base de datos ya tiene vales y su clave debe "
+        f"estar en {where}. Restaure ese archivo desde la copia de seguridad (o indique "
+        f"dónde está con VOUCHER_KEY_FILE). No se creó una clave nueva: con otra clave "
+        f"ningún vale impreso sería reconocido."
+    )
+
+
+def ensure_key_belongs(session: Session, key: bytes, where: str, name: str = VOUCHER_KEY) -> None:
+    """Refuse a key whose check value differs from the one stored; store it the first
+    time (a new database, or one from before check values were kept)."""
+    expected = stored_check(session, name)
+    if expected is None:
+        session.add(InstallationKey(name=name, check_value=check_value(key)))
+        session.flush()
+    elif not hmac.compare_digest(expected, check_value(key)):
+        raise KeyMismatch(
+            f"La clave de los vales ({where}) no es la de esta base de datos: los vales "
+            f"impresos no serían reconocidos. Use el archivo de clave que acompaña a esta "
+            f"base de datos (el de la misma copia de seguridad)."
+        )

@@ -1,0 +1,1 @@
+"""Readers across the domains: the audit log screens and `ledger verify`."""

@@ -1,0 +1,75 @@
+"""What the audit log screens read: the parish's audit events and the scan log of its
+vouchers and shops, a page at a time, with the names they show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from voucher.audit.models import AuditEvent
+from voucher.auth.models import User
+from voucher.extensions import db
+from voucher.shops.models import Shop, ShopParish
+from voucher.vouchers.models import ScanLog, Voucher
+
+PER_PAGE = 50
+
+
+def audit_actions(parish_id: int) -> list[str]:
+    return sorted(
+        db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.parish_id == parish_id).distinct()
+        )
+    )
+
+
+def audit_events(parish_id: int, action: str, page: int) -> Any:
+    """Newest first; ``action`` narrows to one kind of event when not empty."""
+    query = sa.select(AuditEvent).where(AuditEvent.parish_id == parish_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return db.paginate(
+        query.order_by(AuditEvent.id.desc()), page=page, per_page=PER_PAGE, error_out=False
+    )
+
+
+def scan_log(parish_id: int, result: str, page: int) -> Any:
+    """Every lookup and redemption attempt about the parish's vouchers, and the unknown
+    codes tried by its shops; ``result`` ("ok" or "refused") narrows when not empty."""
+    shops = sa.select(ShopParish.shop_id).where(ShopParish.parish_id == parish_id)
+    query = sa.select(ScanLog).where(
+        sa.or_(
+            ScanLog.parish_id == parish_id,
+            sa.and_(ScanLog.parish_id.is_(None), ScanLog.shop_id.in_(shops)),
+        )
+    )
+    if result:
+        query = query.where(ScanLog.result == result)
+    return db.paginate(
+        query.order_by(ScanLog.id.desc()), page=page, per_page=PER_PAGE, error_out=False
+    )
+
+
+def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def shop_names(shop_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in shop_ids if i is not None}
+    return dict(db.session.execute(sa.select(Shop.id, Shop.name).where(Shop.id.in_(ids))).all())
+
+
+def voucher_serials(parish_id: int, voucher_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in voucher_ids if i is not None}
+    return dict(
+        db.session.execute(
+            sa.select(Voucher.id, Voucher.serial).where(
+                Voucher.id.in_(ids), Voucher.parish_id == parish_id
+            )
+        ).all()
+    )

@@ -1,0 +1,148 @@
+"""Reading shops: a parish's shops, a shop's people, a shop's day at the till and the
+last use of a voucher. The web pages and the API both read through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from voucher.auth.models import Role, User
+from voucher.dates import day_bounds
+from voucher.db import valid_id
+from voucher.errors import NotFound
+from voucher.shops.models import Shop, ShopParish
+from voucher.vouchers.models import Redemption, RedemptionStatus
+
+# --- a parish's shops ---------------------------------------------------------------------
+
+
+def parish_shops(parish_id: int) -> sa.Select:
+    """Shops enrolled (now or before) in the parish."""
+    return (
+        sa.select(Shop)
+        .join(ShopParish, ShopParish.shop_id == Shop.id)
+        .where(ShopParish.parish_id == parish_id)
+    )
+
+
+def parish_shop_rows(session: Session, parish_id: int) -> list[tuple[Shop, bool]]:
+    """The parish's shops by name, each with whether it is enrolled now (not paused)."""
+    query = parish_shops(parish_id).add_columns(ShopParish.active).order_by(Shop.name)
+    return [(shop, enrolled) for shop, enrolled in session.execute(query)]
+
+
+def enrolled_now(session: Session, parish_id: int, shop_ids: list[int]) -> set[int]:
+    """Which of these shops are enrolled in the parish now (not paused)."""
+    return set(
+        session.scalars(
+            sa.select(ShopParish.shop_id).where(
+                ShopParish.parish_id == parish_id,
+                ShopParish.active.is_(True),
+                ShopParish.shop_id.in_(shop_ids),
+            )
+        )
+    )
+
+
+def active_shopkeepers(session: Session, shop_ids: list[int]) -> dict[int, int]:
+    """How many active accounts each of these shops has."""
+    rows = session.execute(
+        sa.select(User.shop_id, sa.func.count())
+        .where(User.shop_id.in_(shop_ids), User.active)
+        .group_by(User.shop_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def get_parish_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
+    """A shop visible to a parish (enrolled there, now or before); others answer 404."""
+    shop = None
+    if valid_id(shop_id):
+        shop = session.scalar(
+            sa.select(Shop)
+            .join(ShopParish, ShopParish.shop_id == Shop.id)
+            .where(Shop.id == shop_id, ShopParish.parish_id == parish_id)
+        )
+    if shop is None:
+        raise NotFound()
+    return shop
+
+
+def enrolment(session: Session, shop: Shop, parish_id: int) -> ShopParish | None:
+    return session.scalar(
+        sa.select(ShopParish).where(
+            ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
+        )
+    )
+
+
+def shopkeepers(session: Session, shop: Shop) -> list[User]:
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.shop_id == shop.id, User.role == Role.SHOPKEEPER)
+            .order_by(User.name)
+        )
+    )
+
+
+# --- the shop's day at the till -------------------------------------------------------------
+
+
+def shop_day(shop_id: int, day: date, tz: str) -> sa.Select:
+    """A shop's redemptions of one local day (voided ones included), newest first, with
+    their vouchers."""
+    start, end = day_bounds(day, tz)
+    return (
+        sa.select(Redemption)
+        .where(
+            Redemption.shop_id == shop_id,
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+        )
+        .order_by(Redemption.id.desc())
+        .options(selectinload(Redemption.voucher))
+    )
+
+
+def shop_day_list(session: Session, shop_id: int, day: date, tz: str) -> list[Redemption]:
+    return list(session.scalars(shop_day(shop_id, day, tz)))
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    count: int
+    total: int
+
+
+def day_total(session: Session, shop_id: int, day: date, tz: str) -> DayTotal:
+    """How many charges (voided ones left out) and how many pesos a shop took in a day."""
+    start, end = day_bounds(day, tz)
+    count, total = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Redemption.amount), 0)).where(
+            Redemption.shop_id == shop_id,
+            Redemption.status == RedemptionStatus.COMMITTED,
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+        )
+    ).one()
+    return DayTotal(count, int(total))
+
+
+def last_use(session: Session, voucher_id: int) -> tuple[Any, str] | None:
+    """When and at which shop a voucher was last charged (voided charges left out)."""
+    row = session.execute(
+        sa.select(Redemption.created_at, Shop.name)
+        .join(Shop, Shop.id == Redemption.shop_id)
+        .where(
+            Redemption.voucher_id == voucher_id,
+            Redemption.status == RedemptionStatus.COMMITTED,
+        )
+        .order_by(Redemption.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])

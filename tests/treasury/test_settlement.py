@@ -221,7 +221,12 @@ def test_concurrent_settlements_of_one_shop_pay_once(t, app, db):
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/api/v1/settlements"
     body = json.dumps(
-        {"shop_id": t.shop.id, "through": local_today().isoformat(), "method": "transfer"}
+        {
+            "shop_id": t.shop.id,
+            "through": local_today().isoformat(),
+            "method": "transfer",
+            "reference": "TRX-1",
+        }
     ).encode()
     # Outside a request every transaction here is a writer (BEGIN IMMEDIATE on SQLite):
     # end the test's own before the requests start.

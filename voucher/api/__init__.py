@@ -1,11 +1,12 @@
 """The JSON API under /api/v1 (contract: shared/design/api.md)."""
 
-from voucher.api import (  # noqa: F401  (routes register on import)  # noqa: F401
+from voucher.api import (  # noqa: F401  (routes register on import)
     core,
     docs,
     families,
     me,
     reference,
+    settlements,
     shops,
     treasury,
     vouchers,

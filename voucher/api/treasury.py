@@ -1,13 +1,10 @@
-"""API endpoints: treasury (funds, what shops are owed, settlements, statements, reports,
-the hledger journal). The same services as the treasurer's web pages."""
+"""API endpoints: treasury (funds, what shops are owed, reports, the hledger journal).
+The same services as the treasurer's web pages; settlements and statements are in
+``voucher.api.settlements``."""
 
-import io
 from datetime import date, datetime
 from typing import Literal
 
-import sqlalchemy as sa
-from flask import Response, request
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
@@ -22,24 +19,17 @@ from voucher.api.core import (
     spec,
 )
 from voucher.api.docs import file_response
-from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
+from voucher.auth.access import current_parish, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.dates import local_today
-from voucher.errors import NotFound, ValidationFailed
 from voucher.extensions import db
-from voucher.parishes.models import Parish
-from voucher.shops.models import Shop
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import program_report as program_data
-from voucher.treasury import remittance as remittance_data
-from voucher.treasury import services
-from voucher.treasury import statement as statement_data
+from voucher.treasury import queries, services
 from voucher.treasury import trial_balance as balance_data
-from voucher.treasury.csv_export import statement_csv
 from voucher.treasury.documents import trial_balance_totals
-from voucher.treasury.journal import write_hledger
-from voucher.treasury.models import Fund, Settlement
-from voucher.treasury.papers import render_remittance, render_statement
+from voucher.treasury.journal_download import journal_file
+from voucher.treasury.models import Fund
 
 TAGS = ["treasury"]
 
@@ -84,49 +74,11 @@ class ShopBalanceList(Page):
     items: list[ShopBalanceOut]
 
 
-class SettlementIn(Strict):
-    shop_id: StrictInt
-    through: date = Field(description="Pay every unsettled redemption up to this day (inclusive).")
-    method: Literal["transfer", "cash", "cheque"]
-    reference: StrictStr | None = Field(None, max_length=120)
-
-
-class SettlementOut(BaseModel):
-    id: int
-    amount: int
-    redemption_count: int
-    status: Literal["proposed", "paid", "reversed", "rejected"]
-    shop_id: int
-    through: date
-    method: str
-    reference: str
-    paid_at: datetime | None
-    reversed_at: datetime | None
-
-
-class SettlementList(Page):
-    items: list[SettlementOut]
-
-
-class ReasonIn(Strict):
-    reason: StrictStr = Field(min_length=1, max_length=200)
-
-
 class PeriodQuery(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     date_from: date = Field(alias="from", description="First day, YYYY-MM-DD.")
     date_to: date = Field(alias="to", description="Last day, YYYY-MM-DD (inclusive).")
-
-
-class StatementQuery(PeriodQuery):
-    parish: StrictStr | None = Field(
-        None,
-        max_length=40,
-        description="Parish slug; needed only by a shopkeeper whose shop takes part in "
-        "several parishes.",
-    )
-    sep: Literal[",", ";"] = Field(",", description="CSV separator (';' for Spanish Excel).")
 
 
 class AtQuery(Strict):
@@ -180,10 +132,6 @@ class ProgramsOut(BaseModel):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _parish() -> Parish:
-    return db.session.get(Parish, parish_id())
-
-
 def _fund_out(fund: Fund) -> FundOut:
     return FundOut(
         id=fund.id,
@@ -193,34 +141,6 @@ def _fund_out(fund: Fund) -> FundOut:
         source=fund.source,
         reference=fund.reference or "",
     )
-
-
-def _settlement_out(s: Settlement) -> SettlementOut:
-    return SettlementOut(
-        id=s.id,
-        amount=s.amount,
-        redemption_count=s.redemption_count,
-        status=s.status.value,
-        shop_id=s.shop_id,
-        through=s.through,
-        method=s.method.value,
-        reference=s.reference or "",
-        paid_at=s.paid_at,
-        reversed_at=s.reversed_at,
-    )
-
-
-def _key() -> str | None:
-    """The Idempotency-Key of this user, for the settlement's own unique key (so a retry
-    that raced the first request is answered with the same settlement)."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    return f"api:{require_actor().id}:{key}" if key else None
-
-
-def _file(data: bytes | str, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -244,7 +164,7 @@ def create_fund(json: FundIn):
         source=json.source,
         reference=json.reference or "",
     )
-    fund = services.record_fund(db.session, _parish(), data, require_actor())
+    fund = services.record_fund(db.session, current_parish(), data, require_actor())
     return _fund_out(fund).model_dump(mode="json"), 201
 
 
@@ -253,9 +173,7 @@ def create_fund(json: FundIn):
 @role_required(Role.TREASURER, Role.ADMIN)
 def list_funds(query: PageQuery):
     """Funds received, newest first."""
-    rows, cursor = paginate(
-        sa.select(Fund).where(Fund.parish_id == parish_id()), Fund.id, query.limit, query.cursor
-    )
+    rows, cursor = paginate(queries.funds_query(parish_id()), Fund.id, query.limit, query.cursor)
     return FundList(items=[_fund_out(f) for f in rows], next=cursor)
 
 
@@ -294,174 +212,6 @@ def shop_balances():
     return ShopBalanceList(items=[_balance_out(b) for b in balances], next=None)
 
 
-# --- settlements -----------------------------------------------------------------------------
-
-
-@bp.post("/settlements")
-@spec.validate(
-    json=SettlementIn,
-    resp=responses(HTTP_201=SettlementOut, HTTP_404=Problem, HTTP_409=Problem),
-    tags=TAGS,
-)
-@role_required(Role.TREASURER)
-@idempotent()
-def create_settlement(json: SettlementIn):
-    """Pay a shop all its unsettled redemptions up to `through`, in one transaction
-    (status `paid`), or propose it (status `proposed`) when the parish requires a second
-    person's approval. 409 `nothing_to_settle`. Send an Idempotency-Key."""
-    data = services.SettlementInput(
-        shop_id=json.shop_id,
-        through=json.through,
-        method=json.method,
-        reference=json.reference or "",
-    )
-    settlement, _replayed = services.settle(
-        db.session, _parish(), data, require_actor(), idempotency_key=_key()
-    )
-    return _settlement_out(settlement).model_dump(mode="json"), 201
-
-
-@bp.get("/settlements")
-@spec.validate(query=PageQuery, resp=responses(HTTP_200=SettlementList), tags=TAGS)
-@role_required(Role.TREASURER, Role.ADMIN)
-def list_settlements(query: PageQuery):
-    """Settlements, newest first."""
-    rows, cursor = paginate(
-        sa.select(Settlement).where(Settlement.parish_id == parish_id()),
-        Settlement.id,
-        query.limit,
-        query.cursor,
-    )
-    return SettlementList(items=[_settlement_out(s) for s in rows], next=cursor)
-
-
-@bp.get("/settlements/<int:settlement_id>")
-@spec.validate(resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem), tags=TAGS)
-@role_required(Role.TREASURER, Role.ADMIN)
-def get_settlement(settlement_id: int):
-    """One payment to a shop: its status (proposed, paid, rejected or reversed), amount
-    and number of redemptions covered, the day it covers through, how and when it was
-    paid."""
-    return _settlement_out(get_scoped(Settlement, settlement_id))
-
-
-@bp.post("/settlements/<int:settlement_id>/approve")
-@spec.validate(
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem), tags=TAGS
-)
-@role_required(Role.TREASURER, Role.ADMIN)
-@idempotent()
-def approve_settlement(settlement_id: int):
-    """A second person approves a proposed settlement: the money moves now. 409
-    `same_person` for the proposer, `not_pending` when it is not waiting."""
-    settlement = get_scoped(Settlement, settlement_id)
-    return _settlement_out(services.approve(db.session, settlement, require_actor())).model_dump(
-        mode="json"
-    )
-
-
-@bp.post("/settlements/<int:settlement_id>/reject")
-@spec.validate(
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem), tags=TAGS
-)
-@role_required(Role.TREASURER, Role.ADMIN)
-@idempotent()
-def reject_settlement(settlement_id: int):
-    """Turn down a proposed settlement; nothing was paid."""
-    settlement = get_scoped(Settlement, settlement_id)
-    return _settlement_out(services.reject(db.session, settlement, require_actor())).model_dump(
-        mode="json"
-    )
-
-
-@bp.post("/settlements/<int:settlement_id>/reverse")
-@spec.validate(
-    json=ReasonIn,
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem),
-    tags=TAGS,
-)
-@role_required(Role.TREASURER)
-@idempotent()
-def reverse_settlement(settlement_id: int, json: ReasonIn):
-    """Undo a payment made in error; its redemptions are owed again. 409 `not_paid`."""
-    settlement = get_scoped(Settlement, settlement_id)
-    result = services.reverse(db.session, settlement, reason=json.reason, user=require_actor())
-    return _settlement_out(result).model_dump(mode="json")
-
-
-@bp.get("/settlements/<int:settlement_id>/remittance.pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=TAGS)
-@role_required(Role.TREASURER)
-def remittance_pdf(settlement_id: int):
-    """The payment voucher to sign (A4 PDF). 409 `not_paid` before it is paid."""
-    settlement = get_scoped(Settlement, settlement_id)
-    pdf = render_remittance(remittance_data.remittance(db.session, settlement))
-    return _file(pdf, "application/pdf", f"comprobante-pago-{settlement.id:06d}.pdf")
-
-
-file_response("/api/v1/settlements/{settlement_id}/remittance.pdf", "get", "application/pdf")
-
-
-# --- statements --------------------------------------------------------------------------------
-
-
-def _statement_scope(shop_id: int, slug: str | None) -> tuple[Parish, Shop]:
-    """Treasurer: their parish and one of its shops. Shopkeeper: their own shop only (any
-    other is 404), in the parish named by slug or the only one it takes part in."""
-    user = require_actor()
-    if user.role == Role.SHOPKEEPER:
-        if user.shop_id != shop_id:
-            raise NotFound()
-        shop = db.session.get(Shop, shop_id)
-        parishes = statement_data.shop_parishes(db.session, shop_id)
-        if slug:
-            parishes = [p for p in parishes if p.slug == slug]
-            if not parishes:
-                raise NotFound()
-        elif len(parishes) != 1:
-            if not parishes:
-                raise NotFound()
-            raise ValidationFailed(
-                [("parish", _("Su comercio participa en varias parroquias: indique cuál."))]
-            )
-        return parishes[0], shop
-    parish = _parish()
-    if slug and slug != parish.slug:
-        raise NotFound()
-    return parish, get_parish_shop(db.session, parish.id, shop_id)
-
-
-def _statement(shop_id: int, query: StatementQuery):
-    parish, shop = _statement_scope(shop_id, query.parish)
-    result = statement_data.shop_statement(db.session, parish, shop, query.date_from, query.date_to)
-    return result.statement, f"estado-de-cuenta-{shop.id}-{query.date_from}-{query.date_to}"
-
-
-@bp.get("/shops/<int:shop_id>/statement.pdf")
-@spec.validate(query=StatementQuery, resp=responses(HTTP_404=Problem), tags=TAGS)
-@role_required(Role.TREASURER, Role.SHOPKEEPER)
-def statement_pdf(shop_id: int, query: StatementQuery):
-    """The shop's statement for a period (A4 PDF with a verification code). 422 for a
-    missing or bad date or `from` after `to`."""
-    statement, name = _statement(shop_id, query)
-    return _file(render_statement(statement), "application/pdf", f"{name}.pdf")
-
-
-@bp.get("/shops/<int:shop_id>/statement.csv")
-@spec.validate(query=StatementQuery, resp=responses(HTTP_404=Problem), tags=TAGS)
-@role_required(Role.TREASURER, Role.SHOPKEEPER)
-def statement_csv_file(shop_id: int, query: StatementQuery):
-    """The same statement as CSV (UTF-8 with BOM; `sep=;` for Spanish Excel)."""
-    statement, name = _statement(shop_id, query)
-    response = _file("\ufeff" + statement_csv(statement, query.sep), "text/csv", f"{name}.csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return response
-
-
-file_response("/api/v1/shops/{shop_id}/statement.pdf", "get", "application/pdf")
-file_response("/api/v1/shops/{shop_id}/statement.csv", "get", "text/csv")
-
-
 # --- reports -----------------------------------------------------------------------------------
 
 
@@ -470,7 +220,7 @@ file_response("/api/v1/shops/{shop_id}/statement.csv", "get", "text/csv")
 @role_required(Role.TREASURER, Role.ADMIN)
 def trial_balance(query: AtQuery):
     """Every account's debits, credits and balance at the end of `at` (default today)."""
-    parish = _parish()
+    parish = current_parish()
     at = query.at or local_today(parish.timezone)
     balance = balance_data.trial_balance(db.session, parish, at)
     totals = trial_balance_totals(balance)
@@ -498,7 +248,9 @@ def trial_balance(query: AtQuery):
 def programs_report(query: PeriodQuery):
     """Per program, for the period: funded, issued, redeemed, expired, cancelled; and the
     value still outstanding at its end."""
-    figures = program_data.program_figures(db.session, _parish(), query.date_from, query.date_to)
+    figures = program_data.program_figures(
+        db.session, current_parish(), query.date_from, query.date_to
+    )
     return ProgramsOut(
         programs=[
             ProgramFiguresOut(
@@ -525,18 +277,9 @@ def programs_report(query: PeriodQuery):
 @spec.validate(query=ExportQuery, resp=responses(), tags=TAGS)
 @role_required(Role.TREASURER)
 def ledger_export(query: ExportQuery):
-    """The books as an hledger journal (text/plain). With `from`, it starts with the
-    opening balances of the day before."""
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise ValidationFailed(
-            [("from", _("La fecha de inicio debe ser anterior o igual a la de término."))]
-        )
-    parish = _parish()
-    buffer = io.StringIO()
-    write_hledger(db.session, parish, buffer, date_from=query.date_from, date_to=query.date_to)
-    response = _file(buffer.getvalue(), "text/plain", f"{parish.slug}.journal")
-    response.headers["Content-Type"] = "text/plain; charset=utf-8"
-    return response
+    """The books as an hledger journal (text/plain, streamed). With `from`, it starts
+    with the opening balances of the day before. 422 for `from` after `to`."""
+    return journal_file(db.session, current_parish(), query.date_from, query.date_to)
 
 
 file_response("/api/v1/ledger/export", "get", "text/plain")

@@ -1,0 +1,133 @@
+"""The treasury's home (what is owed to each shop, the weekly chart, each program's
+money) and the funds received."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from voucher.auth.access import current_parish, require_actor, role_required
+from voucher.auth.models import Role
+from voucher.dates import local_today, utcnow
+from voucher.errors import DomainError, Forbidden
+from voucher.extensions import db
+from voucher.forms import form_error
+from voucher.money import format_clp
+from voucher.parishes.models import Parish
+from voucher.treasury import dashboard, queries
+from voucher.treasury.forms import FundForm
+from voucher.treasury.services import FundInput, record_fund, shop_balances
+from voucher.treasury.views.common import PAGE_SIZE, TREASURY, bp
+
+CHART_WEEKS = 8
+CHART_TTL_SECONDS = 300
+
+
+def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
+    """Bar widths in whole percent of the biggest bar (drawn with SVG width attributes:
+    the page's policy forbids inline styles)."""
+    weeks = list(weeks)
+    top = max([w.food for w in weeks] + [w.hygiene for w in weeks] + [1])
+    return [
+        {
+            "start": w.start,
+            "end": w.start + timedelta(days=6),
+            "food": w.food,
+            "hygiene": w.hygiene,
+            "food_pct": round(100 * w.food / top),
+            "hygiene_pct": round(100 * w.hygiene / top),
+        }
+        for w in weeks
+    ]
+
+
+def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
+    """The chart's weeks and when they were added up. Adding up eight weeks of a busy
+    parish's redemptions reads every one of them, so the result is kept a few minutes
+    (per process); the table of what is owed is always read fresh."""
+    cache = current_app.extensions.setdefault("treasury_chart", {})
+    key = (parish.id, local_today(parish.timezone))
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or now - hit[0] > CHART_TTL_SECONDS:
+        weeks = dashboard.weekly_redemptions(db.session, parish, weeks=CHART_WEEKS)
+        hit = (now, _chart(weeks), utcnow())
+        for stale in [k for k, v in cache.items() if now - v[0] > CHART_TTL_SECONDS]:
+            cache.pop(stale, None)
+        cache[key] = hit
+    return hit[1], hit[2]
+
+
+@bp.route("/")
+@role_required(*TREASURY)
+def index():
+    parish = current_parish()
+    balances = shop_balances(db.session, parish.id)
+    weeks, chart_at = _weekly_chart(parish)
+    return render_template(
+        "treasury/index.html",
+        balances=balances,
+        total_owed=sum(b.owed for b in balances),
+        weeks=weeks,
+        chart_at=chart_at,
+        positions=dashboard.fund_positions(db.session, parish),
+        pending=queries.proposed_count(db.session, parish.id),
+        two_person_rule=parish.two_person_rule,
+        today=local_today(parish.timezone),
+    )
+
+
+@bp.route("/funds", methods=["GET", "POST"])
+@role_required(*TREASURY)
+def funds():
+    parish = current_parish()
+    user = require_actor()
+    form = FundForm()
+    programs = queries.programs_of(db.session, parish.id)
+    form.program.choices = [SelectChoice(p.id, p.name) for p in programs]
+    status = 200
+    if request.method == "GET":
+        form.received_on.data = local_today(parish.timezone)
+    elif user.role != Role.TREASURER:
+        raise Forbidden()
+    elif form.validate_on_submit():
+        data = FundInput(
+            program_id=form.program.data,
+            amount=form.amount.pesos,
+            received_on=form.received_on.data,
+            source=form.source.data,
+            reference=form.reference.data or "",
+        )
+        try:
+            fund = record_fund(db.session, parish, data, user)
+        except DomainError as error:
+            form_error(form, error, {"program_id": "program"})
+            status = error.status
+        else:
+            flash(
+                _(
+                    "Fondo registrado: %(amount)s para %(program)s.",
+                    amount=format_clp(fund.amount),
+                    program=fund.program.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("treasury.funds"))
+    else:
+        status = 422
+    return (
+        render_template(
+            "treasury/funds.html",
+            form=form,
+            page=queries.funds_page(parish.id, PAGE_SIZE),
+            programs=programs,
+            can_record=user.role == Role.TREASURER,
+        ),
+        status,
+    )

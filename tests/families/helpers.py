@@ -64,18 +64,3 @@ def audit_actions(db, action: str, object_id: int | None = None) -> list[AuditEv
     if object_id is not None:
         query = query.where(AuditEvent.object_id == object_id)
     return list(db.session.scalars(query))
-
-
-def forget_user_between_requests(app):
-    """The test keeps one app context pushed, and a request reuses it, so ``flask.g``
-    (where Flask-Login caches the user) would outlive the request: a second client in
-    the same test would act as the first one's user. Forget it at each request start,
-    as a real server does. Returns the function to disconnect."""
-    from flask import g, request_started
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("api_user", None)
-
-    request_started.connect(forget, app)
-    return lambda: request_started.disconnect(forget, app)

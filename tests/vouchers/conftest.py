@@ -111,19 +111,3 @@ def voucher_row(db, voucher_id: int) -> dict:
         sa.text("SELECT * FROM voucher WHERE id = :id"), {"id": voucher_id}
     ).mappings()
     return dict(row.one())
-
-
-@pytest.fixture(autouse=True)
-def one_user_per_request(app):
-    """The test keeps one app context pushed and each request reuses it, so ``flask.g``
-    (where Flask-Login caches the user) would outlive a request: forget the user at
-    each request start, as a real server does, so two test clients are two people."""
-    from flask import g, request_started
-
-    def forget(_sender, **_extra):
-        for name in ("_login_user", "api_user", "idempotency", "idempotency_restore"):
-            g.pop(name, None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)

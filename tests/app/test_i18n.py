@@ -8,7 +8,7 @@ import re
 from babel.messages.pofile import read_po
 from flask_babel import refresh
 
-from tests.foundation.conftest import TRANSLATIONS
+from tests.app.conftest import TRANSLATIONS
 
 EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 # %(name)s, {amount} and anything tag-like such as <token>.

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from tests.treasury import bulk
+from tests import factories
 from tests.treasury.conftest import at
 from voucher.pdf.treasury import render_statement, statement_totals
 from voucher.shops.redemption import void_redemption
@@ -79,7 +79,7 @@ def make_history(t):
 
     early = redeem([(12_000, -5), (8_000, -4), (3_000, -3)])
     # Paid before the period: the first two.
-    bulk.pay(
+    factories.past_payments(
         t.session,
         t.parish,
         [(t.shop.id, at(base - timedelta(days=3), 0), at(base - timedelta(days=2)))],
@@ -104,7 +104,7 @@ def make_history(t):
         now=at(base + timedelta(days=3)),
     )
     moves.append((at(base + timedelta(days=3)), -3_000))
-    paid_ids = bulk.pay(
+    paid_ids = factories.past_payments(
         t.session,
         t.parish,
         [(t.shop.id, at(base + timedelta(days=3)), at(base + timedelta(days=5)))],

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import sqlalchemy as sa  # noqa: E402
+from support import rut_for  # noqa: E402
 
 CLIENTS = 8
 REQUESTS = 2_000
@@ -143,7 +144,7 @@ def seed(app, requests: int) -> Seeded:
         result = issue_round(s, parish=parish, program=program, user=staff, keys=code_keys())
         tokens = []
         for n in range(SHOPS):
-            shop = create_shop(s, ShopInput(name=f"Almacén {n}", rut=_rut(n)))
+            shop = create_shop(s, ShopInput(name=f"Almacén {n}", rut=rut_for(n, base=76_000_000)))
             enrol_shop(s, shop, parish.id)
             for m in range(CLIENTS // SHOPS):
                 keeper = create_user(
@@ -165,17 +166,6 @@ def seed(app, requests: int) -> Seeded:
     plan = [c for c in codes for _ in range(5)] + codes[:extras]
     random.Random(7).shuffle(plan)
     return Seeded(tokens, plan[:requests], "jesus-maestro", len(codes))
-
-
-def _rut(n: int) -> str:
-    body = 76_000_000 + n
-    total, factor = 0, 2
-    for digit in reversed(str(body)):
-        total += int(digit) * factor
-        factor = 2 if factor == 7 else factor + 1
-    check = 11 - total % 11
-    digit = {10: "K", 11: "0"}.get(check, str(check))
-    return f"{body}-{digit}"
 
 
 # --- serving -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from bench_voucher_pdf import TARGET_BYTES, TARGET_RATIO
 from bench_voucher_pdf import TARGET_SECONDS as TARGET_PDF_SECONDS
 from bench_voucher_pdf import floor as pdf_floor
+from support import rut_for
 
 FAMILIES = 2_000
 ROUNDS = 3
@@ -135,7 +136,7 @@ def seed(session: Any, families: int) -> tuple[Any, Any, Any]:
         family = create_family(
             session,
             parish.id,
-            FamilyInput(f"Familia {number}", "rut", rut(number), consent=True),
+            FamilyInput(f"Familia {number}", "rut", rut_for(number), consent=True),
             staff,
         )
         enrol_family(session, program, family, staff)
@@ -149,17 +150,6 @@ def seed(session: Any, families: int) -> tuple[Any, Any, Any]:
         needed -= amount
     session.commit()
     return parish, program, staff
-
-
-def rut(number: int) -> str:
-    body = 10_000_000 + number
-    total, factor = 0, 2
-    for digit in reversed(str(body)):
-        total += int(digit) * factor
-        factor = 2 if factor == 7 else factor + 1
-    check = 11 - total % 11
-    digit = {10: "K", 11: "0"}.get(check, str(check))
-    return f"{body}-{digit}"
 
 
 def cycle_day(index: int) -> date:

@@ -36,10 +36,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bulk
 import sqlalchemy as sa
-from support import make_app, temporary_database
-
-from tests.treasury import bulk
+from support import make_app, rut_for, temporary_database
 
 TZ = "America/Santiago"
 SHOPS = 200
@@ -69,7 +68,6 @@ def next_month(day: date) -> date:
 
 
 def build(session, transfers: int, say: Callable[[str], None]) -> dict:
-    from tests.factories import rut_for
     from voucher.auth.models import Role
     from voucher.auth.services import create_user
     from voucher.dates import local_today

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from support import rut_for
 
 from voucher.ledger import chart
 from voucher.ledger.models import EntryKind
@@ -36,16 +37,6 @@ class Built:
     posted_entries: int
 
 
-def rut(n: int) -> str:
-    body = 50_000_000 + n
-    total, factor = 0, 2
-    for digit in reversed(str(body)):
-        total += int(digit) * factor
-        factor = 2 if factor == 7 else factor + 1
-    dv = {10: "K", 11: "0"}.get(11 - total % 11, str(11 - total % 11))
-    return f"{body}-{dv}"
-
-
 def build(session, postings: int, shops: int = 200, on_progress=print) -> Built:
     """One fund, then per voucher: its issue entry and two half redemptions at a shop."""
     import time
@@ -57,7 +48,9 @@ def build(session, postings: int, shops: int = 200, on_progress=print) -> Built:
     )
     shop_rows = []
     for n in range(shops):
-        shop = create_shop(session, ShopInput(f"Almacén {n:03d}", rut(n), ["food", "hygiene"]))
+        shop = create_shop(
+            session, ShopInput(f"Almacén {n:03d}", rut_for(n, base=50_000_000), ["food", "hygiene"])
+        )
         enrol_shop(session, shop, parish.id)
         shop_rows.append(shop)
     session.execute(sa.text("SELECT 1"))

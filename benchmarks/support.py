@@ -58,6 +58,18 @@ def make_app(database_url: str, **extra):
     return app
 
 
+def rut_for(n: int, base: int = 10_000_000) -> str:
+    """A valid RUT built from any number (computes the modulo-11 check digit)."""
+    body = base + n
+    total, factor = 0, 2
+    for digit in reversed(str(body)):
+        total += int(digit) * factor
+        factor = 2 if factor == 7 else factor + 1
+    check = 11 - total % 11
+    dv = {10: "K", 11: "0"}.get(check, str(check))
+    return f"{body}-{dv}"
+
+
 class Timer:
     def __enter__(self) -> Timer:
         self.start = time.perf_counter()

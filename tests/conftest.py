@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 
 from tests import factories
 
@@ -100,6 +101,14 @@ def app_config(database_url):
     return _config(database_url)
 
 
+def _forget_the_last_request(_sender, **_extra) -> None:
+    """The test keeps one app context pushed and each request reuses it, so ``flask.g``
+    (where Flask-Login caches the user) would outlive a request: forget the user at
+    each request start, as a real server does, so two test clients are two people."""
+    for name in ("_login_user", "api_user", "idempotency", "idempotency_restore"):
+        g.pop(name, None)
+
+
 @pytest.fixture
 def app(app_config, tmp_path, monkeypatch):
     monkeypatch.delenv("VOUCHER_KEY", raising=False)
@@ -109,7 +118,9 @@ def app(app_config, tmp_path, monkeypatch):
     application = create_app(dict(app_config, VOUCHER_KEY_FILE=str(tmp_path / "voucher_key")))
     ctx = application.app_context()
     ctx.push()
+    request_started.connect(_forget_the_last_request, application)
     yield application
+    request_started.disconnect(_forget_the_last_request, application)
     db.session.remove()
     db.engine.dispose()
     ctx.pop()

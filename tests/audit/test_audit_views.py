@@ -6,7 +6,8 @@ import re
 
 import sqlalchemy as sa
 
-from tests.shops.conftest import Issuer, unknown_code
+from tests import factories
+from tests.shops.conftest import unknown_code
 from voucher.audit.models import AuditEvent
 
 
@@ -49,7 +50,7 @@ def test_audit_log_pages(login_as, db, world):
 
 
 def test_scan_log_shows_attempts_and_never_codes(login_as, db, world):
-    issuer = Issuer(db, world)
+    issuer = factories.Issuer(db.session, world)
     good = issuer(15000)
     other_parish = issuer(15000, parish="b")
     keeper = login_as("shopkeeper")

@@ -1,29 +1,20 @@
-"""Test data for households and programs, made through the real services."""
+"""Households and programs for the families and programs tests, made through
+``factories`` as parish staff (or admin, or treasurer) and committed."""
 
 from __future__ import annotations
-
-import itertools
 
 import sqlalchemy as sa
 
 from tests import factories
 from voucher.audit.models import AuditEvent
 from voucher.dates import local_today
-from voucher.families.services import FamilyInput, create_family
-from voucher.programs.services import ProgramInput, create_program
-
-_numbers = itertools.count(1000)
 
 
 def family(
     db, world, name: str = "María Nuñez", *, parish: str = "a", rut: str | None = None, **fields
 ):
-    created = create_family(
-        db.session,
-        world.parishes[parish].id,
-        FamilyInput(name, "rut", rut or factories.rut_for(next(_numbers)), consent=True, **fields),
-        world.users[(parish, "staff")],
-    )
+    where, staff = world.parishes[parish], world.users[(parish, "staff")]
+    created = factories.family(db.session, where, staff, name, rut=rut, **fields)
     db.session.commit()
     return created
 
@@ -37,25 +28,15 @@ def program(
     amount: int = 15000,
     category: str = "food",
 ):
-    created = create_program(
-        db.session,
-        world.parishes[parish].id,
-        ProgramInput(name, category, amount, 30, "monthly", 1),
-        world.users[(parish, "admin")],
-    )
+    where, admin = world.parishes[parish], world.users[(parish, "admin")]
+    created = factories.program(db.session, where, admin, name, category=category, amount=amount)
     db.session.commit()
     return created
 
 
 def fund(db, world, program_, amount: int, *, parish: str = "a") -> None:
-    from voucher.treasury.services import FundInput, record_fund
-
-    record_fund(
-        db.session,
-        world.parishes[parish],
-        FundInput(program_.id, amount, local_today(), "Colecta"),
-        world.users[(parish, "treasurer")],
-    )
+    where, treasurer = world.parishes[parish], world.users[(parish, "treasurer")]
+    factories.fund(db.session, where, program_, amount, treasurer, received=local_today())
     db.session.commit()
 
 
@@ -64,18 +45,3 @@ def audit_actions(db, action: str, object_id: int | None = None) -> list[AuditEv
     if object_id is not None:
         query = query.where(AuditEvent.object_id == object_id)
     return list(db.session.scalars(query))
-
-
-def forget_user_between_requests(app):
-    """The test keeps one app context pushed, and a request reuses it, so ``flask.g``
-    (where Flask-Login caches the user) would outlive the request: a second client in
-    the same test would act as the first one's user. Forget it at each request start,
-    as a real server does. Returns the function to disconnect."""
-    from flask import g, request_started
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("api_user", None)
-
-    request_started.connect(forget, app)
-    return lambda: request_started.disconnect(forget, app)

@@ -55,7 +55,6 @@ def snapshot(session):
 def fresh_books(session, n):
     """A new parish per example, so every example starts from empty books."""
     from tests import factories
-    from tests.ledger.conftest import Books
     from voucher.auth.models import Role
     from voucher.families.services import FamilyInput, create_family
     from voucher.parishes.services import create_parish
@@ -80,7 +79,7 @@ def fresh_books(session, n):
         enrol_family(session, program, family, staff)
         families.append(family)
     session.commit()
-    return Books(parish, program, families, staff, treasurer, keeper, shop)
+    return factories.Books(parish, program, families, staff, treasurer, keeper, shop)
 
 
 def test_random_money_movements_keep_the_books_true(db, world):

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from tests.treasury import bulk
+from tests import factories
 from tests.treasury.conftest import at
 from voucher.dates import day_start_utc
 from voucher.errors import ValidationFailed
@@ -83,7 +83,7 @@ def make_history(t):
 
     early = redeem([(12_000, -5), (8_000, -4), (3_000, -3)])
     # Paid before the period: the first two.
-    bulk.pay(
+    factories.past_payments(
         t.session,
         t.parish,
         [(t.shop.id, at(base - timedelta(days=3), 0), at(base - timedelta(days=2)))],
@@ -108,7 +108,7 @@ def make_history(t):
         now=at(base + timedelta(days=3)),
     )
     moves.append((at(base + timedelta(days=3)), -3_000))
-    paid_ids = bulk.pay(
+    paid_ids = factories.past_payments(
         t.session,
         t.parish,
         [(t.shop.id, at(base + timedelta(days=3)), at(base + timedelta(days=5)))],

@@ -1,10 +1,10 @@
-"""Voucher fixtures: a parish with a funded program and enrolled households."""
+"""Voucher fixtures: a parish with a funded program and enrolled households (built by
+``factories.scheme``), the code keys, and PDFs read back."""
 
 from __future__ import annotations
 
+import functools
 import io
-import itertools
-from dataclasses import dataclass, field
 
 import pypdf
 import pypdfium2
@@ -12,72 +12,16 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 
-from tests.factories import rut_for
-from voucher.dates import local_today
-from voucher.families.services import FamilyInput, create_family
-from voucher.programs.services import ProgramInput, create_program, enrol_family
-from voucher.treasury.services import FundInput, record_fund
+from tests import factories
 from voucher.vouchers.keys import code_keys
 
-_rut_numbers = itertools.count(7000)
 BASE_URL = "http://vales.test"
-
-
-@dataclass
-class Scheme:
-    """One parish's program with its enrolled households."""
-
-    parish: object
-    program: object
-    families: list = field(default_factory=list)
-    staff: object = None
 
 
 @pytest.fixture
 def scheme(db, world):
     """``scheme(families=3, fund=100_000, amount=15_000, parish="a", ...)`` -> Scheme."""
-
-    def build(
-        families: int = 3,
-        fund: int = 100_000,
-        amount: int = 15_000,
-        parish: str = "a",
-        name: str = "Canasta familiar",
-        cycle: str = "monthly",
-        per_cycle_limit: int = 1,
-        validity_days: int = 30,
-        category: str = "food",
-    ) -> Scheme:
-        s = db.session
-        where = world.parishes[parish]
-        staff = world.users[(parish, "staff")]
-        program = create_program(
-            s,
-            where.id,
-            ProgramInput(name, category, amount, validity_days, cycle, per_cycle_limit),
-            world.users[(parish, "admin")],
-        )
-        result = Scheme(where, program, [], staff)
-        for n in range(families):
-            family = create_family(
-                s,
-                where.id,
-                FamilyInput(f"María Nuñez {n}", "rut", rut_for(next(_rut_numbers)), consent=True),
-                staff,
-            )
-            enrol_family(s, program, family, staff)
-            result.families.append(family)
-        if fund:
-            record_fund(
-                s,
-                where,
-                FundInput(program.id, fund, local_today(where.timezone), "Colecta"),
-                world.users[(parish, "treasurer")],
-            )
-        s.commit()
-        return result
-
-    return build
+    return functools.partial(factories.scheme, db.session, world)
 
 
 @pytest.fixture
@@ -111,19 +55,3 @@ def voucher_row(db, voucher_id: int) -> dict:
         sa.text("SELECT * FROM voucher WHERE id = :id"), {"id": voucher_id}
     ).mappings()
     return dict(row.one())
-
-
-@pytest.fixture(autouse=True)
-def one_user_per_request(app):
-    """The test keeps one app context pushed and each request reuses it, so ``flask.g``
-    (where Flask-Login caches the user) would outlive a request: forget the user at
-    each request start, as a real server does, so two test clients are two people."""
-    from flask import g, request_started
-
-    def forget(_sender, **_extra):
-        for name in ("_login_user", "api_user", "idempotency", "idempotency_restore"):
-            g.pop(name, None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from flask_babel import refresh
 from pypdf import PdfReader
 
-from tests.foundation.conftest import TRANSLATIONS
+from tests.app.conftest import TRANSLATIONS
 from tests.treasury.conftest import settle_all, t  # noqa: F401  (t: the treasury world)
 from voucher.dates import local_today
 from voucher.i18n import month_label

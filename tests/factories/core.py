@@ -1,4 +1,6 @@
-"""Test data as plain functions over the real services."""
+"""One object at a time, through the real services: parishes and their people, shops,
+households, programs and enrolments, funds, vouchers, redemptions and settlements. Each
+takes a session and flushes; the caller commits."""
 
 from __future__ import annotations
 
@@ -8,11 +10,20 @@ from typing import Any
 
 from voucher.auth.models import Role, User
 from voucher.auth.services import create_user
+from voucher.dates import local_today
+from voucher.families.services import FamilyInput, create_family
 from voucher.parishes.models import Parish
 from voucher.parishes.services import create_parish
+from voucher.programs.services import ProgramInput, create_program, enrol_family
+from voucher.shops.redemption import Scanner, redeem
+from voucher.shops.services import ShopInput, create_shop, enrol_shop
+from voucher.treasury.services import FundInput, SettlementInput, record_fund, settle
+from voucher.vouchers.keys import code_keys
+from voucher.vouchers.services import Issued, issue_voucher
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
+_family_numbers = itertools.count(1000)
 
 # Valid Chilean RUTs (modulo-11 check digit) for test families and shops.
 RUTS = [
@@ -62,8 +73,6 @@ def user(session, role: Role, parish: Parish | None = None, shop_id: int | None 
 
 
 def shop(session, parish: Parish | None = None, name: str | None = None, **kw):
-    from voucher.shops.services import ShopInput, create_shop, enrol_shop
-
     n = next(_seq)
     s = create_shop(
         session,
@@ -93,6 +102,87 @@ def build_world(session) -> World:
         w.shops[key] = s
         w.users[(key, "shopkeeper")] = user(session, Role.SHOPKEEPER, shop_id=s.id)
     return w
+
+
+def family(
+    session,
+    parish: Parish,
+    user,
+    name: str = "María Nuñez",
+    *,
+    rut: str | None = None,
+    document: tuple[str, str] | None = None,
+    programs=(),
+    **fields,
+):
+    """A household with consent, identified by ``rut`` (a fresh one when not given) or
+    by ``document=(type, number)``, enrolled in ``programs``."""
+    kind, number = document or ("rut", rut or rut_for(next(_family_numbers)))
+    created = create_family(
+        session, parish.id, FamilyInput(name, kind, number, consent=True, **fields), user
+    )
+    for program_ in programs:
+        enrol_family(session, program_, created, user)
+    return created
+
+
+def program(
+    session,
+    parish: Parish,
+    user,
+    name: str = "Canasta",
+    *,
+    category: str = "food",
+    amount: int = 15000,
+    validity: int = 30,
+    cycle: str = "monthly",
+    per_cycle: int = 1,
+):
+    return create_program(
+        session,
+        parish.id,
+        ProgramInput(name, category, amount, validity, cycle, per_cycle),
+        user,
+    )
+
+
+def fund(session, parish: Parish, program_, amount: int, user, *, received=None, source="Colecta"):
+    """Money received for ``program_`` (today unless ``received`` says when)."""
+    received = received or local_today(parish.timezone)
+    return record_fund(session, parish, FundInput(program_.id, amount, received, source), user)
+
+
+def issue(session, parish: Parish, program_, family_, user, **kw) -> Issued:
+    """One voucher for an enrolled household (``amount=``, ``today=`` as the service)."""
+    return issue_voucher(
+        session, parish=parish, program=program_, family=family_, user=user, keys=code_keys(), **kw
+    )
+
+
+def charge(session, keeper, shop_, code: str, amount: int, *, key: str | None = None, ip=None):
+    """A redemption by ``keeper`` at ``shop_`` -> the Redemption."""
+    done, _replayed = redeem(
+        session,
+        Scanner(keeper, shop_, ip),
+        code,
+        amount,
+        idempotency_key=key or f"f-{next(_seq)}",
+        keys=code_keys(),
+    )
+    return done
+
+
+def settle_all(s, parish: Parish, shop_id: int, user, through=None, **kw):
+    """Pays everything the shop is owed up to ``through`` (today); committed."""
+    settlement, _ = settle(
+        s,
+        parish,
+        SettlementInput(shop_id, through or local_today(parish.timezone), "transfer", "T-1"),
+        user,
+        **kw,
+    )
+    s.commit()
+    return settlement
 
 
 class ApiClient:

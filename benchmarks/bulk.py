@@ -4,7 +4,7 @@ Rows are written with Core inserts and every money movement is posted with
 ``voucher.ledger.posting.post_entries`` (many drafts per call), so the books verify exactly
 as if each had gone through the services: fund reserved, one entry per voucher issued, per
 redemption and per payment, payables equal to what is unpaid. Times can be in the past,
-which the services (always "now") cannot do. Used by the treasury tests and the benchmark.
+which the services (always "now") cannot do. Used by the treasury benchmark.
 """
 
 from __future__ import annotations

@@ -272,7 +272,7 @@ def test_today_lists_the_day_with_totals_and_voids(login_as, issue, redeem_now, 
     assert "Hoy: 1 canje · $12.000" in page(keeper.get("/shops/scan"))
 
 
-def test_rate_limited_shopkeeper_sees_minutes(login_as, app, issue):
+def test_rate_limited_shopkeeper_sees_the_wait_the_server_means(login_as, app, issue):
     issued = issue(15000)
     keeper = login_as("shopkeeper")
     for _ in range(app.config["UNKNOWN_CODE_SLOW_AFTER"]):
@@ -280,7 +280,9 @@ def test_rate_limited_shopkeeper_sees_minutes(login_as, app, issue):
     response = open_voucher(keeper, issued.code)  # even a good code waits
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) <= 31
-    assert "Demasiados intentos con códigos inválidos. Espere 1 minutos." in page(response)
+    wait = int(response.headers["Retry-After"])
+    says = f"Espere {wait} segundo{'s' if wait != 1 else ''}."  # the wait the server means
+    assert f"Demasiados intentos con códigos inválidos. {says}" in page(response)
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def test_block_after_many_failures_lasts_the_window(db, world):
     with pytest.raises(RateLimited) as blocked:
         check_rate(db.session, scanner, limits, now=now)
     assert 25 <= blocked.value.retry_after <= 31  # until the oldest failure leaves the window
-    assert "Espere 1 minutos" in blocked.value.detail
+    assert blocked.value.detail.endswith(f"Espere {blocked.value.retry_after} segundos.")
     check_rate(db.session, scanner, limits, now=now + timedelta(minutes=1))  # window passed
 
 

@@ -70,6 +70,8 @@ def demo_command(if_empty: bool) -> None:
 
 
 def seed(session) -> None:
+    """The demo parish: its team, two funded programs, households, two shops, a round of
+    vouchers, a few charges and one payment."""
     parish = create_parish(session, slug="jesus-maestro", name="Parroquia Jesús Maestro")
     users = {
         role: create_user(
@@ -77,7 +79,15 @@ def seed(session) -> None:
         )
         for email, role, name in LOGINS
     }
-    staff, treasurer = users[Role.STAFF], users[Role.TREASURER]
+    food, hygiene = _programs(session, parish, users)
+    _households(session, parish, food, hygiene, users[Role.STAFF])
+    rosita, shopkeeper = _shops(session, parish)
+    _activity(session, parish, food, hygiene, users, rosita, shopkeeper)
+    current_app.logger.info("demo seeded")
+
+
+def _programs(session, parish, users):
+    treasurer = users[Role.TREASURER]
     food = create_program(
         session,
         parish.id,
@@ -105,6 +115,10 @@ def seed(session) -> None:
         FundInput(hygiene.id, 400_000, today - timedelta(days=20), "Aporte parroquial"),
         treasurer,
     )
+    return food, hygiene
+
+
+def _households(session, parish, food, hygiene, staff) -> None:
     families = []
     for name, rut, adults, children, sector in FAMILIES:
         family = create_family(
@@ -127,6 +141,9 @@ def seed(session) -> None:
         enrol_family(session, food, family, staff)
     for family in families[:5]:
         enrol_family(session, hygiene, family, staff)
+
+
+def _shops(session, parish):
     rosita = create_shop(
         session,
         ShopInput(
@@ -155,11 +172,17 @@ def seed(session) -> None:
         name="Rosa Pérez",
         shop_id=rosita.id,
     )
-    keys = code_keys()
+    return rosita, shopkeeper
+
+
+def _activity(session, parish, food, hygiene, users, rosita, shopkeeper) -> None:
+    """A round of each program; five food vouchers charged at Rosita's, the first two paid."""
+    staff, keys = users[Role.STAFF], code_keys()
     food_round = issue_round(session, parish=parish, program=food, user=staff, keys=keys)
     issue_round(session, parish=parish, program=hygiene, user=staff, keys=keys)
     session.flush()
     scanner = Scanner(shopkeeper, session.get(Shop, rosita.id), "127.0.0.1")
+    today = local_today(parish.timezone)
     for n, voucher_id in enumerate(food_round.voucher_ids[:5]):
         voucher = session.get(Voucher, voucher_id)
         code = keys.decrypt(voucher.code_encrypted)
@@ -176,6 +199,5 @@ def seed(session) -> None:
                 session,
                 parish,
                 SettlementInput(rosita.id, today, "transfer", "TRF-DEMO-1"),
-                treasurer,
+                users[Role.TREASURER],
             )
-    current_app.logger.info("demo seeded")

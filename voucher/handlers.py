@@ -93,73 +93,77 @@ def error_response(status: int, reason: str, detail: str) -> Response:
     return current_app.make_response(_page(status, detail))
 
 
-def register_handlers(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def domain_error(error: DomainError) -> Any:
-        db.session.rollback()
-        if is_api_request():
-            response = problem(error.status, error.reason, error.detail, **error.extra())
-        else:
-            response = _page(error.status, error.detail)
-        if isinstance(error, RateLimited):
-            response = app.make_response(response)
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
+def _domain_error(error: DomainError) -> Any:
+    db.session.rollback()
+    if is_api_request():
+        response = problem(error.status, error.reason, error.detail, **error.extra())
+    else:
+        response = _page(error.status, error.detail)
+    if isinstance(error, RateLimited):
+        response = current_app.make_response(response)
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
-    @app.errorhandler(Unauthenticated)
-    def unauthenticated(_error: Unauthenticated) -> Any:
-        if is_api_request():
-            return problem(401, "unauthenticated", _generic_detail(401))
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError) -> Any:
-        db.session.rollback()
-        return _page(
-            400,
+def _unauthenticated(_error: Unauthenticated) -> Any:
+    if is_api_request():
+        return problem(401, "unauthenticated", _generic_detail(401))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _csrf_error(_error: CSRFError) -> Any:
+    db.session.rollback()
+    return _page(
+        400,
+        gettext(
+            "El formulario expiró o no es válido. Vuelva atrás, recargue la página "
+            "e intente de nuevo."
+        ),
+    )
+
+
+def _http_error(error: HTTPException) -> Any:
+    db.session.rollback()
+    status = error.code or 500
+    if is_api_request():
+        reason = (
+            "rate_limited" if status == 429 else HTTPStatus(status).phrase.lower().replace(" ", "_")
+        )
+        response = problem(status, reason, _generic_detail(status))
+    else:
+        response = current_app.make_response(_page(status))
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 §15.5.6
+    if status == 429 and error.response is not None:
+        retry = error.response.headers.get("Retry-After")
+        if retry:
+            response.headers["Retry-After"] = retry
+    return response
+
+
+def _unexpected(error: Exception) -> Any:
+    db.session.rollback()
+    if is_transient(error):
+        response = error_response(
+            503,
+            "busy",
             gettext(
-                "El formulario expiró o no es válido. Vuelva atrás, recargue la página "
-                "e intente de nuevo."
+                "Hay mucha actividad en este momento y no se modificó nada. "
+                "Intente de nuevo en unos segundos."
             ),
         )
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
-        db.session.rollback()
-        status = error.code or 500
-        if is_api_request():
-            reason = (
-                "rate_limited"
-                if status == 429
-                else HTTPStatus(status).phrase.lower().replace(" ", "_")
-            )
-            response = problem(status, reason, _generic_detail(status))
-        else:
-            response = app.make_response(_page(status))
-        valid_methods = getattr(error, "valid_methods", None)
-        if status == 405 and valid_methods:
-            response.headers["Allow"] = ", ".join(valid_methods)  # RFC 9110 §15.5.6
-        if status == 429 and error.response is not None:
-            retry = error.response.headers.get("Retry-After")
-            if retry:
-                response.headers["Retry-After"] = retry
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return problem(500, "internal_error", _generic_detail(500))
+    return _page(500)
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Any:
-        db.session.rollback()
-        if is_transient(error):
-            response = error_response(
-                503,
-                "busy",
-                gettext(
-                    "Hay mucha actividad en este momento y no se modificó nada. "
-                    "Intente de nuevo en unos segundos."
-                ),
-            )
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        if is_api_request():
-            return problem(500, "internal_error", _generic_detail(500))
-        return _page(500)
+
+def register_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(Unauthenticated, _unauthenticated)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from voucher.ledger.errors import UnknownAccount
-from voucher.ledger.models import Account, AccountType, LedgerHead
-from voucher.ledger.posting import GENESIS_HASH
+from voucher.ledger.models import GENESIS_HASH, Account, AccountType, LedgerHead
 
 BANK = "bank"
 VOUCHERS = "vouchers"

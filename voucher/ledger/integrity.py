@@ -16,8 +16,8 @@ from operator import itemgetter
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from voucher.ledger.models import Account, AccountDay, Entry, LedgerHead, Transfer
-from voucher.ledger.posting import GENESIS_HASH, LINK_FIELDS, hash_values
+from voucher.ledger.models import GENESIS_HASH, Account, AccountDay, Entry, LedgerHead, Transfer
+from voucher.ledger.posting import LINK_FIELDS, hash_values
 
 LEDGER_TABLES = ("ledger_entry", "ledger_transfer")
 IN_LIST_BATCH = 5000  # ids per IN (…) list

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from voucher.db import Base, UTCDateTime, str_enum, utcnow
 
+GENESIS_HASH = "0" * 64  # the hash before a parish's first entry
+
 
 class AccountType(enum.StrEnum):
     ASSET = "asset"
@@ -86,7 +88,7 @@ class LedgerHead(Base):
 
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    hash: Mapped[str] = mapped_column(sa.String(64), default="0" * 64)
+    hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
 
 
 class Entry(Base):

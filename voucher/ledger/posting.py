@@ -15,21 +15,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from voucher.dates import local_today
+from voucher.ledger import guards
 from voucher.ledger.errors import (
-    AlreadyReversed,
-    ClosedAccount,
     EmptyEntry,
     ForeignAccount,
     ImmutableLedger,
     InvalidAmount,
-    PeriodClosed,
     SameAccount,
-    UnknownAccount,
 )
-from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, PeriodLock, Transfer
+from voucher.ledger.models import Account, Entry, EntryKind, LedgerHead, Transfer
 
 MAX_TRANSFER = 10**12
-GENESIS_HASH = "0" * 64
 
 # Posting runs on every charge at a shop: its statements are built once, so SQLAlchemy
 # reuses their compiled form.
@@ -37,24 +33,6 @@ _ENTRY = Entry.__table__
 _ACCOUNT = Account.__table__
 _HEAD = LedgerHead.__table__
 _P = sa.bindparam
-_TIP = (
-    sa.select(
-        _HEAD.c.seq,
-        _HEAD.c.hash,
-        sa.select(sa.func.max(PeriodLock.closed_through))
-        .where(PeriodLock.parish_id == _P("parish_id"))
-        .scalar_subquery(),
-        sa.select(sa.func.count())
-        .where(
-            _ACCOUNT.c.id.in_(_P("accounts", expanding=True)),
-            _ACCOUNT.c.parish_id == _P("parish_id"),
-            _ACCOUNT.c.closed.is_(False),
-        )
-        .scalar_subquery(),
-    )
-    .where(_HEAD.c.parish_id == _P("parish_id"))
-    .with_for_update(of=_HEAD)
-)
 _INSERT_ENTRY = sa.insert(_ENTRY)
 _INSERT_ENTRY_RETURNING = _INSERT_ENTRY.returning(_ENTRY.c.id)
 _IDS_BY_SEQ = (
@@ -202,15 +180,36 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
         if draft.effective_date is None:
             draft.effective_date = today
 
-    existing = _existing_idempotent(session, drafts)
+    existing = guards.existing_idempotent(session, drafts)
     pending = [d for d in drafts if d.idempotency_key not in existing]
     if not pending:
         return [existing[d.idempotency_key] for d in drafts]
 
-    _check_reversals(session, parish_id, pending)
-    seq, prev_hash = _lock_head(session, parish_id, pending)
+    guards.check_reversals(session, parish_id, pending)
+    seq, prev_hash = guards.lock_head(session, parish_id, pending)
+    rows = _chained_rows(parish_id, seq, prev_hash, pending)
+    ids = _insert_entries(session, rows)
+    moves = _insert_transfers(session, parish_id, ids, pending)
+    _add_to_totals(session, parish_id, moves)
+    last = rows[-1]
+    session.execute(
+        _MOVE_HEAD, {"head": parish_id, "new_seq": last["seq"], "new_hash": last["hash"]}
+    )
+    expire_cached(session, Account, {account for account, _day in moves})
+    expire_cached(session, LedgerHead, [parish_id])
+    new_ids = iter(ids)
+    return [
+        existing[d.idempotency_key] if d.idempotency_key in existing else next(new_ids)
+        for d in drafts
+    ]
+
+
+def _chained_rows(
+    parish_id: int, seq: int, prev_hash: str, drafts: Sequence[EntryDraft]
+) -> list[dict]:
+    """The entries' rows, numbered after the tip and each chained to the one before."""
     rows = []
-    for draft in pending:
+    for draft in drafts:
         seq += 1
         fields = {
             "parish_id": parish_id,
@@ -229,11 +228,17 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
         fields["prev_hash"] = prev_hash
         fields["hash"] = prev_hash = entry_hash(prev_hash, fields, draft.legs)
         rows.append(fields)
+    return rows
 
-    ids = _insert_entries(session, rows)
+
+def _insert_transfers(
+    session: Session, parish_id: int, ids: list[int], drafts: Sequence[EntryDraft]
+) -> dict[tuple[int, date], list[int]]:
+    """Every leg as a transfer in one statement; answers each account's debits and
+    credits per day, for the running and daily totals."""
     transfers = []
     moves: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
-    for entry_id, draft in zip(ids, pending, strict=True):
+    for entry_id, draft in zip(ids, drafts, strict=True):
         day = draft.effective_date
         for leg in draft.legs:
             transfers.append(
@@ -249,15 +254,7 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft]) -> list[int]:
             moves[leg.debit, day][0] += leg.amount
             moves[leg.credit, day][1] += leg.amount
     session.execute(_INSERT_TRANSFER, transfers)
-    _add_to_totals(session, parish_id, moves)
-    session.execute(_MOVE_HEAD, {"head": parish_id, "new_seq": seq, "new_hash": prev_hash})
-    expire_cached(session, Account, {account for account, _day in moves})
-    expire_cached(session, LedgerHead, [parish_id])
-    new_ids = iter(ids)
-    return [
-        existing[d.idempotency_key] if d.idempotency_key in existing else next(new_ids)
-        for d in drafts
-    ]
+    return moves
 
 
 def _insert_entries(session: Session, rows: list[dict]) -> list[int]:
@@ -303,80 +300,6 @@ def expire_cached(session: Session, model: type, ids) -> None:
         obj = session.identity_map.get(identity_key(model, object_id))
         if obj is not None:
             session.expire(obj)
-
-
-def _existing_idempotent(session: Session, drafts: Sequence[EntryDraft]) -> dict[str, int]:
-    keys = [d.idempotency_key for d in drafts if d.idempotency_key]
-    if not keys:
-        return {}
-    rows = session.execute(
-        sa.select(Entry.idempotency_key, Entry.id).where(Entry.idempotency_key.in_(keys))
-    ).all()
-    return {key: entry_id for key, entry_id in rows}
-
-
-def _check_accounts(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
-    wanted = {a for d in drafts for leg in d.legs for a in (leg.debit, leg.credit)}
-    found = {
-        row.id: row
-        for row in session.execute(
-            sa.select(Account.id, Account.parish_id, Account.closed).where(Account.id.in_(wanted))
-        )
-    }
-    for account_id in wanted:
-        row = found.get(account_id)
-        if row is None:
-            raise UnknownAccount()
-        if row.parish_id != parish_id:
-            raise ForeignAccount()
-        if row.closed:
-            raise ClosedAccount()
-
-
-def _check_period(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
-    closed_through = session.scalar(
-        sa.select(sa.func.max(PeriodLock.closed_through)).where(PeriodLock.parish_id == parish_id)
-    )
-    if closed_through is not None and any(d.effective_date <= closed_through for d in drafts):
-        raise PeriodClosed()
-
-
-def _check_reversals(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> None:
-    targets = [d.reverses_id for d in drafts if d.reverses_id is not None]
-    if not targets:
-        return
-    if len(set(targets)) != len(targets):
-        raise AlreadyReversed()
-    originals = session.execute(
-        sa.select(Entry.id, Entry.parish_id).where(Entry.id.in_(targets))
-    ).all()
-    if len(originals) != len(targets) or any(p != parish_id for _, p in originals):
-        raise ForeignAccount()
-    already = session.scalar(sa.select(sa.func.count()).where(Entry.reverses_id.in_(targets)))
-    if already:
-        raise AlreadyReversed()
-
-
-def _lock_head(session: Session, parish_id: int, drafts: Sequence[EntryDraft]) -> tuple[int, str]:
-    """Lock the parish's chain tip (row lock on PostgreSQL; SQLite writers already hold
-    the database lock from BEGIN IMMEDIATE) and, in the same statement, check the
-    accounts and the closed period: nothing is written before all of it holds. (On
-    PostgreSQL the checks read the snapshot the statement started with, as the
-    separate queries before the lock did.)"""
-    wanted = {a for d in drafts for leg in d.legs for a in (leg.debit, leg.credit)}
-    row = session.execute(_TIP, {"parish_id": parish_id, "accounts": sorted(wanted)}).first()
-    if row is None:
-        _check_accounts(session, parish_id, drafts)
-        _check_period(session, parish_id, drafts)
-        session.execute(sa.insert(LedgerHead).values(parish_id=parish_id, seq=0, hash=GENESIS_HASH))
-        return 0, GENESIS_HASH
-    seq, tip, closed_through, usable = row
-    if usable != len(wanted):
-        _check_accounts(session, parish_id, drafts)  # says which rule the entry breaks
-        raise UnknownAccount()  # (read again, they looked fine: refuse all the same)
-    if closed_through is not None and any(d.effective_date <= closed_through for d in drafts):
-        raise PeriodClosed()
-    return seq, tip
 
 
 def reversal_legs(legs: Sequence[Leg]) -> list[Leg]:

@@ -187,6 +187,10 @@ def configure_engine_events(engine: Engine) -> None:
     def on_end(connection: Any) -> None:
         connection.info[_UPGRADE] = False
 
+    _release_on_return(engine)
+
+
+def _release_on_return(engine: Engine) -> None:
     @event.listens_for(engine.pool, "checkin")
     def on_checkin(_dbapi_connection: Any, connection_record: Any) -> None:
         # A connection goes back to the pool right after its COMMIT or ROLLBACK: the

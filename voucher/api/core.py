@@ -10,8 +10,9 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from functools import wraps
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import flask_babel
 import sqlalchemy as sa
@@ -97,6 +98,21 @@ class Strict(BaseModel):
 
 def is_id(name: str | None) -> bool:
     return bool(name) and (name == "id" or name.endswith("_id"))
+
+
+Out = TypeVar("Out", bound=BaseModel)
+
+
+def out_of(model: type[Out], obj: Any, **given: Any) -> Out:
+    """An answer model filled from the attributes of the same names on ``obj`` (an enum
+    as its value); ``given`` names the fields that are not plain attributes."""
+    values = {}
+    for name in model.model_fields:
+        if name in given:
+            continue
+        value = getattr(obj, name)
+        values[name] = value.value if isinstance(value, Enum) else value
+    return model(**values, **given)
 
 
 class FieldError(BaseModel):

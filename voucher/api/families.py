@@ -8,7 +8,17 @@ from typing import Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from voucher.api.core import Page, PageQuery, Problem, Strict, bp, paginate, responses, spec
+from voucher.api.core import (
+    Page,
+    PageQuery,
+    Problem,
+    Strict,
+    bp,
+    out_of,
+    paginate,
+    responses,
+    spec,
+)
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.errors import ValidationFailed
@@ -96,22 +106,7 @@ class FamilyQuery(PageQuery):
 
 
 def family_out(family: Family) -> FamilyOut:
-    return FamilyOut(
-        id=family.id,
-        head_name=family.head_name,
-        document_type=family.document_type.value,
-        document_number=family.document_number,
-        household_size=family.household_size,
-        household_adults=family.household_adults,
-        household_children=family.household_children,
-        address=family.address,
-        sector=family.sector,
-        phone=family.phone,
-        active=family.active,
-        anonymised=family.anonymised_at is not None,
-        consent_at=family.consent_at,
-        created_at=family.created_at,
-    )
+    return out_of(FamilyOut, family, anonymised=family.anonymised_at is not None)
 
 
 def _household(body: FamilyIn) -> tuple[int, int]:
@@ -229,17 +224,7 @@ class ProgramList(Page):
 
 
 def program_out(program: Program) -> ProgramOut:
-    return ProgramOut(
-        id=program.id,
-        name=program.name,
-        category=program.category.value,
-        voucher_amount=program.voucher_amount,
-        validity_days=program.validity_days,
-        cycle=program.cycle.value,
-        per_cycle_limit=program.per_cycle_limit,
-        active=program.active,
-        fund_available=program.fund_available,
-    )
+    return out_of(ProgramOut, program)
 
 
 @bp.post("/programs")
@@ -305,9 +290,4 @@ def enrol_family(program_id, json: ProgramEnrolmentIn):
     program = get_scoped(Program, program_id)
     family = get_scoped(Family, json.family_id)
     enrolment: Enrolment = programs.enrol_family(db.session, program, family, require_actor())
-    return ProgramEnrolmentOut(
-        id=enrolment.id,
-        program_id=enrolment.program_id,
-        family_id=enrolment.family_id,
-        created_at=enrolment.created_at,
-    ), 201
+    return out_of(ProgramEnrolmentOut, enrolment), 201

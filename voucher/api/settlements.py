@@ -14,6 +14,7 @@ from voucher.api.core import (
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -83,18 +84,7 @@ class StatementQuery(PeriodQuery):
 
 
 def _settlement_out(s: Settlement) -> dict:
-    return SettlementOut(
-        id=s.id,
-        amount=s.amount,
-        redemption_count=s.redemption_count,
-        status=s.status.value,
-        shop_id=s.shop_id,
-        through=s.through,
-        method=s.method.value,
-        reference=s.reference or "",
-        paid_at=s.paid_at,
-        reversed_at=s.reversed_at,
-    ).model_dump(mode="json")
+    return out_of(SettlementOut, s, reference=s.reference or "").model_dump(mode="json")
 
 
 def _key() -> str | None:

@@ -16,6 +16,7 @@ from voucher.api.core import (
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -82,16 +83,7 @@ class EnrolmentOut(BaseModel):
 
 
 def _shop_out(shop: Shop, enrolled: bool) -> ShopOut:
-    return ShopOut(
-        id=shop.id,
-        name=shop.name,
-        rut=shop.rut,
-        categories=shop.categories,
-        owner_name=shop.owner_name,
-        address=shop.address,
-        phone=shop.phone,
-        active=bool(enrolled and shop.active),
-    )
+    return out_of(ShopOut, shop, active=bool(enrolled and shop.active))
 
 
 @bp.post("/shops")

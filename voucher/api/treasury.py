@@ -14,6 +14,7 @@ from voucher.api.core import (
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -133,14 +134,7 @@ class ProgramsOut(BaseModel):
 
 
 def _fund_out(fund: Fund) -> FundOut:
-    return FundOut(
-        id=fund.id,
-        program_id=fund.program_id,
-        amount=fund.amount,
-        received_on=fund.received_on,
-        source=fund.source,
-        reference=fund.reference or "",
-    )
+    return out_of(FundOut, fund, reference=fund.reference or "")
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -252,24 +246,7 @@ def programs_report(query: PeriodQuery):
         db.session, current_parish(), query.date_from, query.date_to
     )
     return ProgramsOut(
-        programs=[
-            ProgramFiguresOut(
-                id=f.program_id,
-                name=f.row.name,
-                category=f.row.category,
-                funded=f.row.funded,
-                issued=f.row.issued,
-                issued_count=f.row.issued_count,
-                redeemed=f.row.redeemed,
-                redeemed_count=f.row.redeemed_count,
-                expired=f.row.expired,
-                expired_count=f.row.expired_count,
-                cancelled=f.row.cancelled,
-                cancelled_count=f.row.cancelled_count,
-                outstanding=f.row.outstanding,
-            )
-            for f in figures
-        ]
+        programs=[out_of(ProgramFiguresOut, f.row, id=f.program_id) for f in figures]
     )
 
 

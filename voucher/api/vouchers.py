@@ -23,6 +23,7 @@ from voucher.api.core import (
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -132,20 +133,7 @@ def _today() -> date:
 
 
 def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
-    return VoucherOut(
-        id=voucher.id,
-        serial=voucher.serial,
-        program_id=voucher.program_id,
-        family_id=voucher.family_id,
-        category=voucher.category.value,
-        amount=voucher.amount,
-        remaining=voucher.remaining,
-        issued_on=voucher.issued_on,
-        expires_on=voucher.expires_on,
-        status=effective_status(state_of(voucher), today).value,
-        status_reason=voucher.status_reason,
-        print_count=voucher.print_count,
-    )
+    return out_of(VoucherOut, voucher, status=effective_status(state_of(voucher), today).value)
 
 
 def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:

@@ -73,6 +73,12 @@ spec = SpecTree(
 )
 
 
+def example(body: dict[str, Any]) -> ConfigDict:
+    """A request or answer model's configuration that shows ``body`` as its example in
+    the OpenAPI document."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
+
+
 class Strict(BaseModel):
     """Request bodies and queries: unknown fields are refused, never silently dropped; a
     date is exactly YYYY-MM-DD (pydantic alone also takes 0 or "86400" as a Unix time, or
@@ -123,18 +129,14 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "https://vales.example/problems/validation",
-                    "title": "Datos no válidos",
-                    "status": 422,
-                    "detail": "Revise los datos marcados.",
-                    "reason": "validation",
-                    "errors": [{"field": "amount", "message": "Debe ser un número entero."}],
-                }
-            ]
+    model_config = example(
+        {
+            "type": "https://vales.example/problems/validation",
+            "title": "Datos no válidos",
+            "status": 422,
+            "detail": "Revise los datos marcados.",
+            "reason": "validation",
+            "errors": [{"field": "amount", "message": "Debe ser un número entero."}],
         }
     )
 

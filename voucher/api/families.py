@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
 from voucher.api.core import (
     Page,
@@ -14,6 +14,7 @@ from voucher.api.core import (
     Problem,
     Strict,
     bp,
+    example,
     out_of,
     paginate,
     responses,
@@ -39,21 +40,17 @@ MIXED_HOUSEHOLD = _l("Envíe household_size, o bien household_adults y household
 
 
 class FamilyIn(Strict):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "head_name": "María Soto Pérez",
-                    "document_type": "rut",
-                    "document_number": "12.345.678-5",
-                    "household_adults": 2,
-                    "household_children": 3,
-                    "address": "Pasaje Los Aromos 1234",
-                    "sector": "Villa Esperanza",
-                    "phone": "+56 9 1234 5678",
-                    "consent": True,
-                }
-            ]
+    model_config = example(
+        {
+            "head_name": "María Soto Pérez",
+            "document_type": "rut",
+            "document_number": "12.345.678-5",
+            "household_adults": 2,
+            "household_children": 3,
+            "address": "Pasaje Los Aromos 1234",
+            "sector": "Villa Esperanza",
+            "phone": "+56 9 1234 5678",
+            "consent": True,
         }
     )
 
@@ -183,18 +180,14 @@ def get_family(family_id: int):
 
 
 class ProgramIn(Strict):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Canasta familiar",
-                    "category": "food",
-                    "voucher_amount": 20000,
-                    "validity_days": 30,
-                    "cycle": "monthly",
-                    "per_cycle_limit": 1,
-                }
-            ]
+    model_config = example(
+        {
+            "name": "Canasta familiar",
+            "category": "food",
+            "voucher_amount": 20000,
+            "validity_days": 30,
+            "cycle": "monthly",
+            "per_cycle_limit": 1,
         }
     )
 
@@ -262,7 +255,7 @@ def get_program(program_id: int):
 
 
 class ProgramEnrolmentIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1}]})
+    model_config = example({"family_id": 1})
 
     family_id: StrictInt
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
     MAX_ID,
@@ -22,6 +22,7 @@ from voucher.api.core import (
     Problem,
     Strict,
     bp,
+    example,
     idempotent,
     out_of,
     paginate,
@@ -79,7 +80,7 @@ class VoucherList(Page):
 
 
 class VoucherIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1, "program_id": 1}]})
+    model_config = example({"family_id": 1, "program_id": 1})
 
     family_id: StrictInt
     program_id: StrictInt
@@ -96,13 +97,13 @@ class VoucherQuery(PageQuery):
 
 
 class VoucherReasonIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "La familia lo perdió"}]})
+    model_config = example({"reason": "La familia lo perdió"})
 
     reason: StrictStr = Field(max_length=services.REASON_MAX)
 
 
 class PrintIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [1, 2, 3]}]})
+    model_config = example({"ids": [1, 2, 3]})
 
     ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
         max_length=printing.MAX_PRINT, description="Voucher ids, printed in this order."

@@ -48,6 +48,7 @@ from voucher.vouchers.codes import format_code, redeem_url
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
 from voucher.vouchers.rules import effective_status, state_of
+from voucher.vouchers.views.common import issuer, printer
 
 WRITERS = (Role.STAFF, Role.ADMIN)
 READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
@@ -164,16 +165,6 @@ def _code_again(body: Any) -> Any:
     return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
 
 
-def _printer() -> dict[str, Any]:
-    """The printing use-cases' arguments (vouchers.printing commits, then draws)."""
-    return {
-        "parish": current_parish(),
-        "keys": code_keys(),
-        "base_url": current_app.config["VOUCHER_BASE_URL"],
-        "user": require_actor(),
-    }
-
-
 # --- vouchers ------------------------------------------------------------------------------
 
 
@@ -194,13 +185,7 @@ def issue_voucher(json: VoucherIn):
     family = get_scoped(Family, json.family_id)
     program = get_scoped(Program, json.program_id)
     issued = services.issue_voucher(
-        db.session,
-        parish=current_parish(),
-        program=program,
-        family=family,
-        user=require_actor(),
-        keys=code_keys(),
-        amount=json.amount,
+        db.session, program=program, family=family, amount=json.amount, **issuer()
     )
     return _with_code(issued.voucher, issued.code).model_dump(mode="json"), 201
 
@@ -281,7 +266,7 @@ def voucher_pdf(voucher_id: int):
     `not_active` for a voucher that is no longer live."""
     voucher = get_scoped(Voucher, voucher_id)
     filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
-    sheets = printing.print_sheets(db.session, [voucher], **_printer())
+    sheets = printing.print_sheets(db.session, [voucher], printer())
     return pdf_response(sheets, filename, no_store=True)
 
 
@@ -293,7 +278,7 @@ def print_vouchers(json: PrintIn):
     printed once). 422 for an empty list or more than 5,000; 404 if any id is not a
     voucher of the parish; 409 `not_active` if any is no longer live."""
     vouchers = printing.vouchers_for_print(db.session, parish_id(), json.ids)
-    sheets = printing.print_sheets(db.session, vouchers, **_printer())
+    sheets = printing.print_sheets(db.session, vouchers, printer())
     return pdf_response(sheets, f"vales-{len(vouchers)}.pdf", no_store=True)
 
 
@@ -312,13 +297,7 @@ def issue_round(program_id, json: RoundIn):
     """One voucher to every active household enrolled in the program that has not had
     its vouchers this cycle. All or nothing: 409 `insufficient_fund` issues none."""
     program = get_scoped(Program, program_id)
-    result = rounds.issue_round(
-        db.session,
-        parish=current_parish(),
-        program=program,
-        user=require_actor(),
-        keys=code_keys(),
-    )
+    result = rounds.issue_round(db.session, program=program, **issuer())
     return RoundOut(
         id=result.round.id,
         program_id=program.id,
@@ -337,7 +316,7 @@ def round_pdf(round_id: int):
     """The round's vouchers that are still live, in serial order, four a page. 409
     `not_active` when none is left to print."""
     issue = get_scoped(Round, round_id)
-    sheets = printing.print_round(db.session, issue, **_printer())
+    sheets = printing.print_round(db.session, issue, printer())
     return pdf_response(sheets, f"ronda-{round_id}.pdf", no_store=True)
 
 

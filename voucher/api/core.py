@@ -149,10 +149,12 @@ class Problem(BaseModel):
     existing_id: int | None = None
 
 
-def responses(**codes: Any) -> SpecResponse:
-    """Success models plus the problem answers every endpoint may give."""
+def responses(*, problems: tuple[int, ...] = (), **codes: Any) -> SpecResponse:
+    """Success models plus the problem answers every endpoint may give, and the other
+    statuses (``problems``, as 404 and 409) it may answer with a problem."""
     merged: dict[str, Any] = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_422": Problem}
     merged.update({k: (Problem if v is Problem else v) for k, v in codes.items()})
+    merged.update({f"HTTP_{status}": Problem for status in problems})
     return SpecResponse(**merged)
 
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 from voucher.api.core import (
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     example,
@@ -119,7 +118,7 @@ def _household(body: FamilyIn) -> tuple[int, int]:
 
 @bp.post("/families")
 @spec.validate(
-    json=FamilyIn, resp=responses(HTTP_201=FamilyOut, HTTP_409=Problem), tags=["families"]
+    json=FamilyIn, resp=responses(HTTP_201=FamilyOut, problems=(409,)), tags=["families"]
 )
 @role_required(*FAMILY_ROLES)
 def create_family(json: FamilyIn):
@@ -167,7 +166,7 @@ def list_families(query: FamilyQuery):
 
 
 @bp.get("/families/<int:family_id>")
-@spec.validate(resp=responses(HTTP_200=FamilyOut, HTTP_404=Problem), tags=["families"])
+@spec.validate(resp=responses(HTTP_200=FamilyOut, problems=(404,)), tags=["families"])
 @role_required(*FAMILY_ROLES)
 def get_family(family_id: int):
     """One household of the parish (another parish's answers 404). The view is logged."""
@@ -222,7 +221,7 @@ def program_out(program: Program) -> ProgramOut:
 
 @bp.post("/programs")
 @spec.validate(
-    json=ProgramIn, resp=responses(HTTP_201=ProgramOut, HTTP_409=Problem), tags=["programs"]
+    json=ProgramIn, resp=responses(HTTP_201=ProgramOut, problems=(409,)), tags=["programs"]
 )
 @role_required(Role.ADMIN)
 def create_program(json: ProgramIn):
@@ -244,7 +243,7 @@ def list_programs(query: PageQuery):
 
 
 @bp.get("/programs/<int:program_id>")
-@spec.validate(resp=responses(HTTP_200=ProgramOut, HTTP_404=Problem), tags=["programs"])
+@spec.validate(resp=responses(HTTP_200=ProgramOut, problems=(404,)), tags=["programs"])
 @role_required(*PROGRAM_READERS)
 def get_program(program_id: int):
     """One program of the parish (another parish's answers 404)."""
@@ -270,7 +269,7 @@ class ProgramEnrolmentOut(BaseModel):
 @bp.post("/programs/<int:program_id>/enrolments")
 @spec.validate(
     json=ProgramEnrolmentIn,
-    resp=responses(HTTP_201=ProgramEnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=ProgramEnrolmentOut, problems=(404, 409)),
     tags=["programs"],
 )
 @role_required(*FAMILY_ROLES)

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from voucher.api.core import (
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     idempotent,
@@ -143,7 +142,7 @@ def _fund_out(fund: Fund) -> FundOut:
 @bp.post("/funds")
 @spec.validate(
     json=FundIn,
-    resp=responses(HTTP_201=FundOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=FundOut, problems=(404, 409)),
     tags=TAGS,
 )
 @role_required(Role.TREASURER)
@@ -187,7 +186,7 @@ def _balance_out(b: services.ShopBalance) -> ShopBalanceOut:
 
 
 @bp.get("/shops/<int:shop_id>/balance")
-@spec.validate(resp=responses(HTTP_200=ShopBalanceOut, HTTP_404=Problem), tags=TAGS)
+@spec.validate(resp=responses(HTTP_200=ShopBalanceOut, problems=(404,)), tags=TAGS)
 @role_required(Role.TREASURER)
 def shop_balance(shop_id: int):
     """What the parish owes the shop now: unsettled, unvoided redemptions."""

@@ -19,7 +19,6 @@ from voucher.api.core import (
     MAX_ID,
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     example,
@@ -37,7 +36,6 @@ from voucher.auth.access import (
     require_actor,
     role_required,
 )
-from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
@@ -48,10 +46,7 @@ from voucher.vouchers.codes import format_code, redeem_url
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
 from voucher.vouchers.rules import effective_status, state_of
-from voucher.vouchers.views.common import issuer, printer
-
-WRITERS = (Role.STAFF, Role.ADMIN)
-READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
+from voucher.vouchers.views.common import READERS, WRITERS, issuer, printer
 
 
 class VoucherOut(BaseModel):
@@ -171,7 +166,7 @@ def _code_again(body: Any) -> Any:
 @bp.post("/vouchers")
 @spec.validate(
     json=VoucherIn,
-    resp=responses(HTTP_201=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=VoucherWithCode, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent(redact=_without_code, restore=_code_again)
@@ -210,7 +205,7 @@ def list_vouchers(query: VoucherQuery):
 
 
 @bp.get("/vouchers/<int:voucher_id>")
-@spec.validate(resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(HTTP_200=VoucherOut, problems=(404,)), tags=["vouchers"])
 @role_required(*READERS)
 def get_voucher(voucher_id: int):
     """One voucher of the parish (without its code; another parish's answers 404)."""
@@ -220,7 +215,7 @@ def get_voucher(voucher_id: int):
 @bp.post("/vouchers/<int:voucher_id>/cancel")
 @spec.validate(
     json=VoucherReasonIn,
-    resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=VoucherOut, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent()
@@ -238,7 +233,7 @@ def cancel_voucher(voucher_id, json: VoucherReasonIn):
 @bp.post("/vouchers/<int:voucher_id>/replace")
 @spec.validate(
     json=VoucherReasonIn,
-    resp=responses(HTTP_200=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=VoucherWithCode, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent(redact=_without_code, restore=_code_again)
@@ -259,7 +254,7 @@ def replace_voucher(voucher_id, json: VoucherReasonIn):
 
 
 @bp.get("/vouchers/<int:voucher_id>/pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def voucher_pdf(voucher_id: int):
     """The voucher on an A4 sheet (same code every time; each print is counted). 409
@@ -271,7 +266,7 @@ def voucher_pdf(voucher_id: int):
 
 
 @bp.post("/vouchers/print")
-@spec.validate(json=PrintIn, resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(json=PrintIn, resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def print_vouchers(json: PrintIn):
     """Several vouchers on A4 sheets, four a page, in the order given (a repeated id is
@@ -288,7 +283,7 @@ def print_vouchers(json: PrintIn):
 @bp.post("/programs/<int:program_id>/rounds")
 @spec.validate(
     json=RoundIn,
-    resp=responses(HTTP_201=RoundOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=RoundOut, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent()
@@ -310,7 +305,7 @@ def issue_round(program_id, json: RoundIn):
 
 
 @bp.get("/rounds/<int:round_id>/pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def round_pdf(round_id: int):
     """The round's vouchers that are still live, in serial order, four a page. 409

@@ -208,7 +208,7 @@ def measure_pdf(
     prints (committed), then render. Returns (whole, render alone, size, what was drawn)."""
     from voucher.pdf.vouchers import render_voucher_sheets
     from voucher.vouchers.models import Round
-    from voucher.vouchers.printing import printable, round_vouchers
+    from voucher.vouchers.printing import PrintRun, printable, round_vouchers
 
     whole, render = Runs(), Runs()
     drawn: list = []
@@ -217,15 +217,8 @@ def measure_pdf(
 
         def sheets() -> bytes:
             vouchers = round_vouchers(session, session.get(Round, round_id), today=cycle_day(0))
-            items = printable(
-                session,
-                vouchers,
-                parish=parish,
-                keys=keys,
-                base_url=BASE_URL,
-                user=staff,
-                today=cycle_day(0),
-            )
+            run = PrintRun(parish=parish, keys=keys, base_url=BASE_URL, user=staff)
+            items = printable(session, vouchers, run, today=cycle_day(0))
             session.commit()
             drawn[:] = items
             return render.time(lambda: render_voucher_sheets(items))

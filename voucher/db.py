@@ -76,7 +76,15 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class IdMixin:
+    """An integer surrogate key, the table's first column."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
 class TimestampMixin:
+    """When the row was made (its last column: a mixin's columns follow the class's)."""
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 

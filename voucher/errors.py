@@ -72,6 +72,14 @@ class Duplicate(Conflict):
     def extra(self) -> dict[str, Any]:
         return {"existing_id": self.existing_id}
 
+    @classmethod
+    def refuse_existing(cls, session: Any, query: Any, message: Any, **params: Any) -> None:
+        """Raise (409, with the row's id) when ``query``, a select of one row's id, finds
+        a row already there."""
+        existing_id = session.scalar(query)
+        if existing_id is not None:
+            raise cls(message, existing_id=existing_id, **params)
+
 
 class IdempotencyMismatch(DomainError):
     status = 422

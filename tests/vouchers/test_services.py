@@ -283,8 +283,7 @@ def test_print_refuses_vouchers_that_are_not_live_or_not_ours(db, scheme, keys):
         printing.printable(
             db.session,
             [issued.voucher],
-            parish=s.parish,
-            keys=keys,
-            base_url="http://vales.test",
-            user=s.staff,
+            printing.PrintRun(
+                parish=s.parish, keys=keys, base_url="http://vales.test", user=s.staff
+            ),
         )

@@ -10,8 +10,9 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from functools import wraps
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import flask_babel
 import sqlalchemy as sa
@@ -72,6 +73,12 @@ spec = SpecTree(
 )
 
 
+def example(body: dict[str, Any]) -> ConfigDict:
+    """A request or answer model's configuration that shows ``body`` as its example in
+    the OpenAPI document."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
+
+
 class Strict(BaseModel):
     """Request bodies and queries: unknown fields are refused, never silently dropped; a
     date is exactly YYYY-MM-DD (pydantic alone also takes 0 or "86400" as a Unix time, or
@@ -99,6 +106,21 @@ def is_id(name: str | None) -> bool:
     return bool(name) and (name == "id" or name.endswith("_id"))
 
 
+Out = TypeVar("Out", bound=BaseModel)
+
+
+def out_of(model: type[Out], obj: Any, **given: Any) -> Out:
+    """An answer model filled from the attributes of the same names on ``obj`` (an enum
+    as its value); ``given`` names the fields that are not plain attributes."""
+    values = {}
+    for name in model.model_fields:
+        if name in given:
+            continue
+        value = getattr(obj, name)
+        values[name] = value.value if isinstance(value, Enum) else value
+    return model(**values, **given)
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -107,18 +129,14 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "https://vales.example/problems/validation",
-                    "title": "Datos no válidos",
-                    "status": 422,
-                    "detail": "Revise los datos marcados.",
-                    "reason": "validation",
-                    "errors": [{"field": "amount", "message": "Debe ser un número entero."}],
-                }
-            ]
+    model_config = example(
+        {
+            "type": "https://vales.example/problems/validation",
+            "title": "Datos no válidos",
+            "status": 422,
+            "detail": "Revise los datos marcados.",
+            "reason": "validation",
+            "errors": [{"field": "amount", "message": "Debe ser un número entero."}],
         }
     )
 
@@ -131,10 +149,12 @@ class Problem(BaseModel):
     existing_id: int | None = None
 
 
-def responses(**codes: Any) -> SpecResponse:
-    """Success models plus the problem answers every endpoint may give."""
+def responses(*, problems: tuple[int, ...] = (), **codes: Any) -> SpecResponse:
+    """Success models plus the problem answers every endpoint may give, and the other
+    statuses (``problems``, as 404 and 409) it may answer with a problem."""
     merged: dict[str, Any] = {"HTTP_401": Problem, "HTTP_403": Problem, "HTTP_422": Problem}
     merged.update({k: (Problem if v is Problem else v) for k, v in codes.items()})
+    merged.update({f"HTTP_{status}": Problem for status in problems})
     return SpecResponse(**merged)
 
 

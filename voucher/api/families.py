@@ -6,9 +6,19 @@ from datetime import datetime
 from typing import Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
 
-from voucher.api.core import Page, PageQuery, Problem, Strict, bp, paginate, responses, spec
+from voucher.api.core import (
+    Page,
+    PageQuery,
+    Strict,
+    bp,
+    example,
+    out_of,
+    paginate,
+    responses,
+    spec,
+)
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.errors import ValidationFailed
@@ -29,21 +39,17 @@ MIXED_HOUSEHOLD = _l("Envíe household_size, o bien household_adults y household
 
 
 class FamilyIn(Strict):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "head_name": "María Soto Pérez",
-                    "document_type": "rut",
-                    "document_number": "12.345.678-5",
-                    "household_adults": 2,
-                    "household_children": 3,
-                    "address": "Pasaje Los Aromos 1234",
-                    "sector": "Villa Esperanza",
-                    "phone": "+56 9 1234 5678",
-                    "consent": True,
-                }
-            ]
+    model_config = example(
+        {
+            "head_name": "María Soto Pérez",
+            "document_type": "rut",
+            "document_number": "12.345.678-5",
+            "household_adults": 2,
+            "household_children": 3,
+            "address": "Pasaje Los Aromos 1234",
+            "sector": "Villa Esperanza",
+            "phone": "+56 9 1234 5678",
+            "consent": True,
         }
     )
 
@@ -96,22 +102,7 @@ class FamilyQuery(PageQuery):
 
 
 def family_out(family: Family) -> FamilyOut:
-    return FamilyOut(
-        id=family.id,
-        head_name=family.head_name,
-        document_type=family.document_type.value,
-        document_number=family.document_number,
-        household_size=family.household_size,
-        household_adults=family.household_adults,
-        household_children=family.household_children,
-        address=family.address,
-        sector=family.sector,
-        phone=family.phone,
-        active=family.active,
-        anonymised=family.anonymised_at is not None,
-        consent_at=family.consent_at,
-        created_at=family.created_at,
-    )
+    return out_of(FamilyOut, family, anonymised=family.anonymised_at is not None)
 
 
 def _household(body: FamilyIn) -> tuple[int, int]:
@@ -127,7 +118,7 @@ def _household(body: FamilyIn) -> tuple[int, int]:
 
 @bp.post("/families")
 @spec.validate(
-    json=FamilyIn, resp=responses(HTTP_201=FamilyOut, HTTP_409=Problem), tags=["families"]
+    json=FamilyIn, resp=responses(HTTP_201=FamilyOut, problems=(409,)), tags=["families"]
 )
 @role_required(*FAMILY_ROLES)
 def create_family(json: FamilyIn):
@@ -175,7 +166,7 @@ def list_families(query: FamilyQuery):
 
 
 @bp.get("/families/<int:family_id>")
-@spec.validate(resp=responses(HTTP_200=FamilyOut, HTTP_404=Problem), tags=["families"])
+@spec.validate(resp=responses(HTTP_200=FamilyOut, problems=(404,)), tags=["families"])
 @role_required(*FAMILY_ROLES)
 def get_family(family_id: int):
     """One household of the parish (another parish's answers 404). The view is logged."""
@@ -188,18 +179,14 @@ def get_family(family_id: int):
 
 
 class ProgramIn(Strict):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Canasta familiar",
-                    "category": "food",
-                    "voucher_amount": 20000,
-                    "validity_days": 30,
-                    "cycle": "monthly",
-                    "per_cycle_limit": 1,
-                }
-            ]
+    model_config = example(
+        {
+            "name": "Canasta familiar",
+            "category": "food",
+            "voucher_amount": 20000,
+            "validity_days": 30,
+            "cycle": "monthly",
+            "per_cycle_limit": 1,
         }
     )
 
@@ -229,22 +216,12 @@ class ProgramList(Page):
 
 
 def program_out(program: Program) -> ProgramOut:
-    return ProgramOut(
-        id=program.id,
-        name=program.name,
-        category=program.category.value,
-        voucher_amount=program.voucher_amount,
-        validity_days=program.validity_days,
-        cycle=program.cycle.value,
-        per_cycle_limit=program.per_cycle_limit,
-        active=program.active,
-        fund_available=program.fund_available,
-    )
+    return out_of(ProgramOut, program)
 
 
 @bp.post("/programs")
 @spec.validate(
-    json=ProgramIn, resp=responses(HTTP_201=ProgramOut, HTTP_409=Problem), tags=["programs"]
+    json=ProgramIn, resp=responses(HTTP_201=ProgramOut, problems=(409,)), tags=["programs"]
 )
 @role_required(Role.ADMIN)
 def create_program(json: ProgramIn):
@@ -266,7 +243,7 @@ def list_programs(query: PageQuery):
 
 
 @bp.get("/programs/<int:program_id>")
-@spec.validate(resp=responses(HTTP_200=ProgramOut, HTTP_404=Problem), tags=["programs"])
+@spec.validate(resp=responses(HTTP_200=ProgramOut, problems=(404,)), tags=["programs"])
 @role_required(*PROGRAM_READERS)
 def get_program(program_id: int):
     """One program of the parish (another parish's answers 404)."""
@@ -277,7 +254,7 @@ def get_program(program_id: int):
 
 
 class ProgramEnrolmentIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1}]})
+    model_config = example({"family_id": 1})
 
     family_id: StrictInt
 
@@ -292,7 +269,7 @@ class ProgramEnrolmentOut(BaseModel):
 @bp.post("/programs/<int:program_id>/enrolments")
 @spec.validate(
     json=ProgramEnrolmentIn,
-    resp=responses(HTTP_201=ProgramEnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=ProgramEnrolmentOut, problems=(404, 409)),
     tags=["programs"],
 )
 @role_required(*FAMILY_ROLES)
@@ -305,9 +282,4 @@ def enrol_family(program_id, json: ProgramEnrolmentIn):
     program = get_scoped(Program, program_id)
     family = get_scoped(Family, json.family_id)
     enrolment: Enrolment = programs.enrol_family(db.session, program, family, require_actor())
-    return ProgramEnrolmentOut(
-        id=enrolment.id,
-        program_id=enrolment.program_id,
-        family_id=enrolment.family_id,
-        created_at=enrolment.created_at,
-    ), 201
+    return out_of(ProgramEnrolmentOut, enrolment), 201

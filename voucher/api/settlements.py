@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from voucher.api.core import (
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -83,18 +83,7 @@ class StatementQuery(PeriodQuery):
 
 
 def _settlement_out(s: Settlement) -> dict:
-    return SettlementOut(
-        id=s.id,
-        amount=s.amount,
-        redemption_count=s.redemption_count,
-        status=s.status.value,
-        shop_id=s.shop_id,
-        through=s.through,
-        method=s.method.value,
-        reference=s.reference or "",
-        paid_at=s.paid_at,
-        reversed_at=s.reversed_at,
-    ).model_dump(mode="json")
+    return out_of(SettlementOut, s, reference=s.reference or "").model_dump(mode="json")
 
 
 def _key() -> str | None:
@@ -110,7 +99,7 @@ def _key() -> str | None:
 @bp.post("/settlements")
 @spec.validate(
     json=SettlementIn,
-    resp=responses(HTTP_201=SettlementOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=SettlementOut, problems=(404, 409)),
     tags=TAGS,
 )
 @role_required(Role.TREASURER)
@@ -152,7 +141,7 @@ def list_settlements(query: PageQuery):
 
 
 @bp.get("/settlements/<int:settlement_id>")
-@spec.validate(resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem), tags=TAGS)
+@spec.validate(resp=responses(HTTP_200=SettlementOut, problems=(404,)), tags=TAGS)
 @role_required(Role.TREASURER, Role.ADMIN)
 def get_settlement(settlement_id: int):
     """One payment to a shop: its status (proposed, paid, rejected or reversed), amount
@@ -162,9 +151,7 @@ def get_settlement(settlement_id: int):
 
 
 @bp.post("/settlements/<int:settlement_id>/approve")
-@spec.validate(
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem), tags=TAGS
-)
+@spec.validate(resp=responses(HTTP_200=SettlementOut, problems=(404, 409)), tags=TAGS)
 @role_required(Role.TREASURER, Role.ADMIN)
 @idempotent()
 def approve_settlement(settlement_id: int):
@@ -175,9 +162,7 @@ def approve_settlement(settlement_id: int):
 
 
 @bp.post("/settlements/<int:settlement_id>/reject")
-@spec.validate(
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem), tags=TAGS
-)
+@spec.validate(resp=responses(HTTP_200=SettlementOut, problems=(404, 409)), tags=TAGS)
 @role_required(Role.TREASURER, Role.ADMIN)
 @idempotent()
 def reject_settlement(settlement_id: int):
@@ -189,7 +174,7 @@ def reject_settlement(settlement_id: int):
 @bp.post("/settlements/<int:settlement_id>/reverse")
 @spec.validate(
     json=ReasonIn,
-    resp=responses(HTTP_200=SettlementOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=SettlementOut, problems=(404, 409)),
     tags=TAGS,
 )
 @role_required(Role.TREASURER)
@@ -202,7 +187,7 @@ def reverse_settlement(settlement_id: int, json: ReasonIn):
 
 
 @bp.get("/settlements/<int:settlement_id>/remittance.pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=TAGS)
+@spec.validate(resp=responses(problems=(404, 409)), tags=TAGS)
 @role_required(Role.TREASURER)
 def remittance_pdf(settlement_id: int):
     """The payment voucher to sign (A4 PDF). 409 `not_paid` before it is paid."""
@@ -225,7 +210,7 @@ def _statement(shop_id: int, query: StatementQuery, kind: str):
 
 
 @bp.get("/shops/<int:shop_id>/statement.pdf")
-@spec.validate(query=StatementQuery, resp=responses(HTTP_404=Problem), tags=TAGS)
+@spec.validate(query=StatementQuery, resp=responses(problems=(404,)), tags=TAGS)
 @role_required(Role.TREASURER, Role.SHOPKEEPER)
 def statement_pdf(shop_id: int, query: StatementQuery):
     """The shop's statement for a period (A4 PDF with a verification code). 422 for a
@@ -234,7 +219,7 @@ def statement_pdf(shop_id: int, query: StatementQuery):
 
 
 @bp.get("/shops/<int:shop_id>/statement.csv")
-@spec.validate(query=StatementQuery, resp=responses(HTTP_404=Problem), tags=TAGS)
+@spec.validate(query=StatementQuery, resp=responses(problems=(404,)), tags=TAGS)
 @role_required(Role.TREASURER, Role.SHOPKEEPER)
 def statement_csv_file(shop_id: int, query: StatementQuery):
     """The same statement as CSV (UTF-8 with BOM; `sep=;` for Spanish Excel)."""

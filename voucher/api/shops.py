@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from voucher.api.core import (
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -82,20 +82,11 @@ class EnrolmentOut(BaseModel):
 
 
 def _shop_out(shop: Shop, enrolled: bool) -> ShopOut:
-    return ShopOut(
-        id=shop.id,
-        name=shop.name,
-        rut=shop.rut,
-        categories=shop.categories,
-        owner_name=shop.owner_name,
-        address=shop.address,
-        phone=shop.phone,
-        active=bool(enrolled and shop.active),
-    )
+    return out_of(ShopOut, shop, active=bool(enrolled and shop.active))
 
 
 @bp.post("/shops")
-@spec.validate(json=ShopIn, resp=responses(HTTP_201=ShopOut, HTTP_409=Problem), tags=["shops"])
+@spec.validate(json=ShopIn, resp=responses(HTTP_201=ShopOut, problems=(409,)), tags=["shops"])
 @role_required(Role.ADMIN)
 def create_shop(json: ShopIn):
     """Register a shop and enrol it in the admin's parish. A RUT already registered
@@ -120,7 +111,7 @@ def list_shops(query: PageQuery):
 @bp.post("/shops/<int:shop_id>/enrolment")
 @spec.validate(
     json=EnrolmentIn,
-    resp=responses(HTTP_201=EnrolmentOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=EnrolmentOut, problems=(404, 409)),
     tags=["shops"],
 )
 @role_required(Role.ADMIN)
@@ -159,7 +150,7 @@ class VoucherByCode(BaseModel):
 @bp.get("/vouchers/by-code/<string:code>")
 @reads_then_writes  # the only write is the scan log
 @spec.validate(
-    resp=responses(HTTP_200=VoucherByCode, HTTP_404=Problem, HTTP_410=Problem, HTTP_429=Problem),
+    resp=responses(HTTP_200=VoucherByCode, problems=(404, 410, 429)),
     tags=["redemptions"],
 )
 @role_required(Role.SHOPKEEPER, Role.STAFF)
@@ -241,13 +232,7 @@ def _voucher_after(voucher: Voucher) -> VoucherAfter:
 @reads_then_writes  # the conditional UPDATE and the unique key re-check what was read
 @spec.validate(
     json=RedemptionIn,
-    resp=responses(
-        HTTP_201=RedemptionOut,
-        HTTP_404=Problem,
-        HTTP_409=Problem,
-        HTTP_410=Problem,
-        HTTP_429=Problem,
-    ),
+    resp=responses(HTTP_201=RedemptionOut, problems=(404, 409, 410, 429)),
     tags=["redemptions"],
 )
 @role_required(Role.SHOPKEEPER)
@@ -271,7 +256,7 @@ def create_redemption(json: RedemptionIn):
 @bp.post("/redemptions/<int:redemption_id>/void")
 @spec.validate(
     json=VoidIn,
-    resp=responses(HTTP_200=VoidOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=VoidOut, problems=(404, 409)),
     tags=["redemptions"],
 )
 @role_required(Role.SHOPKEEPER, Role.TREASURER)

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from voucher.api.core import (
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -133,14 +133,7 @@ class ProgramsOut(BaseModel):
 
 
 def _fund_out(fund: Fund) -> FundOut:
-    return FundOut(
-        id=fund.id,
-        program_id=fund.program_id,
-        amount=fund.amount,
-        received_on=fund.received_on,
-        source=fund.source,
-        reference=fund.reference or "",
-    )
+    return out_of(FundOut, fund, reference=fund.reference or "")
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -149,7 +142,7 @@ def _fund_out(fund: Fund) -> FundOut:
 @bp.post("/funds")
 @spec.validate(
     json=FundIn,
-    resp=responses(HTTP_201=FundOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=FundOut, problems=(404, 409)),
     tags=TAGS,
 )
 @role_required(Role.TREASURER)
@@ -193,7 +186,7 @@ def _balance_out(b: services.ShopBalance) -> ShopBalanceOut:
 
 
 @bp.get("/shops/<int:shop_id>/balance")
-@spec.validate(resp=responses(HTTP_200=ShopBalanceOut, HTTP_404=Problem), tags=TAGS)
+@spec.validate(resp=responses(HTTP_200=ShopBalanceOut, problems=(404,)), tags=TAGS)
 @role_required(Role.TREASURER)
 def shop_balance(shop_id: int):
     """What the parish owes the shop now: unsettled, unvoided redemptions."""
@@ -252,24 +245,7 @@ def programs_report(query: PeriodQuery):
         db.session, current_parish(), query.date_from, query.date_to
     )
     return ProgramsOut(
-        programs=[
-            ProgramFiguresOut(
-                id=f.program_id,
-                name=f.row.name,
-                category=f.row.category,
-                funded=f.row.funded,
-                issued=f.row.issued,
-                issued_count=f.row.issued_count,
-                redeemed=f.row.redeemed,
-                redeemed_count=f.row.redeemed_count,
-                expired=f.row.expired,
-                expired_count=f.row.expired_count,
-                cancelled=f.row.cancelled,
-                cancelled_count=f.row.cancelled_count,
-                outstanding=f.row.outstanding,
-            )
-            for f in figures
-        ]
+        programs=[out_of(ProgramFiguresOut, f.row, id=f.program_id) for f in figures]
     )
 
 

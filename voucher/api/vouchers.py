@@ -13,16 +13,17 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from flask import current_app
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
     MAX_ID,
     Page,
     PageQuery,
-    Problem,
     Strict,
     bp,
+    example,
     idempotent,
+    out_of,
     paginate,
     responses,
     spec,
@@ -35,7 +36,6 @@ from voucher.auth.access import (
     require_actor,
     role_required,
 )
-from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
@@ -46,9 +46,7 @@ from voucher.vouchers.codes import format_code, redeem_url
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
 from voucher.vouchers.rules import effective_status, state_of
-
-WRITERS = (Role.STAFF, Role.ADMIN)
-READERS = (Role.STAFF, Role.ADMIN, Role.TREASURER)
+from voucher.vouchers.views.common import READERS, WRITERS, issuer, printer
 
 
 class VoucherOut(BaseModel):
@@ -78,7 +76,7 @@ class VoucherList(Page):
 
 
 class VoucherIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"family_id": 1, "program_id": 1}]})
+    model_config = example({"family_id": 1, "program_id": 1})
 
     family_id: StrictInt
     program_id: StrictInt
@@ -95,13 +93,13 @@ class VoucherQuery(PageQuery):
 
 
 class VoucherReasonIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "La familia lo perdió"}]})
+    model_config = example({"reason": "La familia lo perdió"})
 
     reason: StrictStr = Field(max_length=services.REASON_MAX)
 
 
 class PrintIn(Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": [1, 2, 3]}]})
+    model_config = example({"ids": [1, 2, 3]})
 
     ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
         max_length=printing.MAX_PRINT, description="Voucher ids, printed in this order."
@@ -132,20 +130,7 @@ def _today() -> date:
 
 
 def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
-    return VoucherOut(
-        id=voucher.id,
-        serial=voucher.serial,
-        program_id=voucher.program_id,
-        family_id=voucher.family_id,
-        category=voucher.category.value,
-        amount=voucher.amount,
-        remaining=voucher.remaining,
-        issued_on=voucher.issued_on,
-        expires_on=voucher.expires_on,
-        status=effective_status(state_of(voucher), today).value,
-        status_reason=voucher.status_reason,
-        print_count=voucher.print_count,
-    )
+    return out_of(VoucherOut, voucher, status=effective_status(state_of(voucher), today).value)
 
 
 def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:
@@ -175,23 +160,13 @@ def _code_again(body: Any) -> Any:
     return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
 
 
-def _printer() -> dict[str, Any]:
-    """The printing use-cases' arguments (vouchers.printing commits, then draws)."""
-    return {
-        "parish": current_parish(),
-        "keys": code_keys(),
-        "base_url": current_app.config["VOUCHER_BASE_URL"],
-        "user": require_actor(),
-    }
-
-
 # --- vouchers ------------------------------------------------------------------------------
 
 
 @bp.post("/vouchers")
 @spec.validate(
     json=VoucherIn,
-    resp=responses(HTTP_201=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=VoucherWithCode, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent(redact=_without_code, restore=_code_again)
@@ -205,13 +180,7 @@ def issue_voucher(json: VoucherIn):
     family = get_scoped(Family, json.family_id)
     program = get_scoped(Program, json.program_id)
     issued = services.issue_voucher(
-        db.session,
-        parish=current_parish(),
-        program=program,
-        family=family,
-        user=require_actor(),
-        keys=code_keys(),
-        amount=json.amount,
+        db.session, program=program, family=family, amount=json.amount, **issuer()
     )
     return _with_code(issued.voucher, issued.code).model_dump(mode="json"), 201
 
@@ -236,7 +205,7 @@ def list_vouchers(query: VoucherQuery):
 
 
 @bp.get("/vouchers/<int:voucher_id>")
-@spec.validate(resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(HTTP_200=VoucherOut, problems=(404,)), tags=["vouchers"])
 @role_required(*READERS)
 def get_voucher(voucher_id: int):
     """One voucher of the parish (without its code; another parish's answers 404)."""
@@ -246,7 +215,7 @@ def get_voucher(voucher_id: int):
 @bp.post("/vouchers/<int:voucher_id>/cancel")
 @spec.validate(
     json=VoucherReasonIn,
-    resp=responses(HTTP_200=VoucherOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=VoucherOut, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent()
@@ -264,7 +233,7 @@ def cancel_voucher(voucher_id, json: VoucherReasonIn):
 @bp.post("/vouchers/<int:voucher_id>/replace")
 @spec.validate(
     json=VoucherReasonIn,
-    resp=responses(HTTP_200=VoucherWithCode, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_200=VoucherWithCode, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent(redact=_without_code, restore=_code_again)
@@ -285,26 +254,26 @@ def replace_voucher(voucher_id, json: VoucherReasonIn):
 
 
 @bp.get("/vouchers/<int:voucher_id>/pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def voucher_pdf(voucher_id: int):
     """The voucher on an A4 sheet (same code every time; each print is counted). 409
     `not_active` for a voucher that is no longer live."""
     voucher = get_scoped(Voucher, voucher_id)
     filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
-    sheets = printing.print_sheets(db.session, [voucher], **_printer())
+    sheets = printing.print_sheets(db.session, [voucher], printer())
     return pdf_response(sheets, filename, no_store=True)
 
 
 @bp.post("/vouchers/print")
-@spec.validate(json=PrintIn, resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(json=PrintIn, resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def print_vouchers(json: PrintIn):
     """Several vouchers on A4 sheets, four a page, in the order given (a repeated id is
     printed once). 422 for an empty list or more than 5,000; 404 if any id is not a
     voucher of the parish; 409 `not_active` if any is no longer live."""
     vouchers = printing.vouchers_for_print(db.session, parish_id(), json.ids)
-    sheets = printing.print_sheets(db.session, vouchers, **_printer())
+    sheets = printing.print_sheets(db.session, vouchers, printer())
     return pdf_response(sheets, f"vales-{len(vouchers)}.pdf", no_store=True)
 
 
@@ -314,7 +283,7 @@ def print_vouchers(json: PrintIn):
 @bp.post("/programs/<int:program_id>/rounds")
 @spec.validate(
     json=RoundIn,
-    resp=responses(HTTP_201=RoundOut, HTTP_404=Problem, HTTP_409=Problem),
+    resp=responses(HTTP_201=RoundOut, problems=(404, 409)),
     tags=["vouchers"],
 )
 @idempotent()
@@ -323,13 +292,7 @@ def issue_round(program_id, json: RoundIn):
     """One voucher to every active household enrolled in the program that has not had
     its vouchers this cycle. All or nothing: 409 `insufficient_fund` issues none."""
     program = get_scoped(Program, program_id)
-    result = rounds.issue_round(
-        db.session,
-        parish=current_parish(),
-        program=program,
-        user=require_actor(),
-        keys=code_keys(),
-    )
+    result = rounds.issue_round(db.session, program=program, **issuer())
     return RoundOut(
         id=result.round.id,
         program_id=program.id,
@@ -342,13 +305,13 @@ def issue_round(program_id, json: RoundIn):
 
 
 @bp.get("/rounds/<int:round_id>/pdf")
-@spec.validate(resp=responses(HTTP_404=Problem, HTTP_409=Problem), tags=["vouchers"])
+@spec.validate(resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
 def round_pdf(round_id: int):
     """The round's vouchers that are still live, in serial order, four a page. 409
     `not_active` when none is left to print."""
     issue = get_scoped(Round, round_id)
-    sheets = printing.print_round(db.session, issue, **_printer())
+    sheets = printing.print_round(db.session, issue, printer())
     return pdf_response(sheets, f"ronda-{round_id}.pdf", no_store=True)
 
 

@@ -5,16 +5,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voucher.db import Base, UTCDateTime, utcnow
+from voucher.db import Base, IdMixin, UTCDateTime, utcnow
 
 
-class AuditEvent(Base):
+class AuditEvent(IdMixin, Base):
     """Append-only record of who did what and when (database triggers refuse edits)."""
 
     __tablename__ = "audit_event"
     __table_args__ = (sa.Index("ix_audit_event_parish_at", "parish_id", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     parish_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parish.id"))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, UTCDateTime, str_enum, utcnow
 from voucher.parishes.models import Parish
 
 
@@ -46,12 +46,11 @@ class User(UserMixin, Base):
         return self.active
 
 
-class ApiToken(Base):
+class ApiToken(IdMixin, Base):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))

@@ -69,9 +69,11 @@ def create_user(
         errors.append(("parish", "Este perfil debe pertenecer a una parroquia."))
     if errors:
         raise ValidationFailed(errors)
-    existing = session.scalar(sa.select(User).where(User.email == email))
-    if existing is not None:
-        raise Duplicate("Ya existe un usuario con ese correo.", existing_id=existing.id)
+    Duplicate.refuse_existing(
+        session,
+        sa.select(User.id).where(User.email == email),
+        "Ya existe un usuario con ese correo.",
+    )
     user = User(
         email=email,
         name=name or email.split("@")[0],

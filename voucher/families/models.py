@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, UTCDateTime, str_enum, utcnow
 
 
 class DocumentType(enum.StrEnum):
@@ -15,7 +15,7 @@ class DocumentType(enum.StrEnum):
     OTHER = "other"
 
 
-class Family(Base):
+class Family(IdMixin, Base):
     """A registered household of one parish, identified by its head's document."""
 
     __tablename__ = "family"
@@ -25,7 +25,6 @@ class Family(Base):
         sa.Index("ix_family_parish_search", "parish_id", "search_name"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     head_name: Mapped[str] = mapped_column(sa.String(120))
     search_name: Mapped[str] = mapped_column(sa.String(120))

@@ -80,7 +80,8 @@ def _balances(rows: Iterable, totals: dict[int, tuple[int, int]]) -> list[Accoun
     ]
 
 
-_COLUMNS = (
+# An account as the balances and the journal read it.
+ACCOUNT_COLUMNS = (
     Account.id,
     Account.code,
     Account.name,
@@ -92,7 +93,7 @@ _COLUMNS = (
 
 def account_balance_at(session: Session, account_id: int, at: date) -> AccountBalance:
     """One account at the end of ``at`` (KeyError for an unknown account)."""
-    row = session.execute(sa.select(*_COLUMNS).where(Account.id == account_id)).first()
+    row = session.execute(sa.select(*ACCOUNT_COLUMNS).where(Account.id == account_id)).first()
     if row is None:
         raise KeyError(account_id)
     return _balances([row], _totals_through(session, at, account_id=account_id))[0]
@@ -102,7 +103,7 @@ def trial_balance_at(session: Session, parish_id: int, at: date) -> list[Account
     """Every account of the parish with movement up to the end of ``at`` (the bank and
     vouchers accounts always), assets first, then liabilities, then funds. Debits and
     credits add up to the same total in sound books."""
-    rows = session.execute(sa.select(*_COLUMNS).where(Account.parish_id == parish_id)).all()
+    rows = session.execute(sa.select(*ACCOUNT_COLUMNS).where(Account.parish_id == parish_id)).all()
     balances = [
         b
         for b in _balances(rows, _totals_through(session, at, parish_id=parish_id))

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from voucher.errors import DomainError
+from voucher.errors import Conflict
 
 
-class LedgerError(DomainError):
+class LedgerError(Conflict):
     """The ledger refused an entry; nothing was written."""
 
-    status = 409
     reason = "ledger_refused"
     message = _l("La contabilidad rechazó el movimiento.")
 

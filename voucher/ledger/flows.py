@@ -42,12 +42,16 @@ def redemption(
 
 def _reverse(
     session: Session,
-    original: Entry,
+    of: EntryKind,
     kind: EntryKind,
     user_id: int | None,
     memo: str,
-    **links: int | None,
+    **link: int,
 ) -> int:
+    """Post the exact mirror of the one ``of`` entry posted for a row (``link``, as
+    ``redemption_id=7``); the reversal carries the same links and the original's
+    voucher."""
+    original = session.scalars(sa.select(Entry).filter_by(kind=of, **link)).one()
     return post_entry(
         session,
         EntryDraft(
@@ -56,27 +60,22 @@ def _reverse(
             reversal_legs(entry_legs(session, original.id)),
             memo=memo,
             user_id=user_id,
+            voucher_id=original.voucher_id,
             reverses_id=original.id,
-            **links,
+            **link,
         ),
     )
 
 
 def redemption_voided(session: Session, *, redemption_id: int, user_id: int | None) -> int:
     """The exact mirror of the redemption's own entry."""
-    original = session.scalars(
-        sa.select(Entry).where(
-            Entry.redemption_id == redemption_id, Entry.kind == EntryKind.REDEMPTION
-        )
-    ).one()
     return _reverse(
         session,
-        original,
+        EntryKind.REDEMPTION,
         EntryKind.REDEMPTION_VOID,
         user_id,
         f"Anulación canje {redemption_id:06d}",
         redemption_id=redemption_id,
-        voucher_id=original.voucher_id,
     )
 
 
@@ -114,14 +113,9 @@ def settlement_paid(
 def settlement_reversed(
     session: Session, *, settlement_id: int, user_id: int | None, memo: str = ""
 ) -> int:
-    original = session.scalars(
-        sa.select(Entry).where(
-            Entry.settlement_id == settlement_id, Entry.kind == EntryKind.SETTLEMENT
-        )
-    ).one()
     return _reverse(
         session,
-        original,
+        EntryKind.SETTLEMENT,
         EntryKind.SETTLEMENT_REVERSAL,
         user_id,
         memo,

@@ -74,20 +74,17 @@ def balance(session: Session, pid: int, code: str, *, credit_normal: bool) -> in
 
 
 def _transfer_totals(session: Session, pid: int) -> dict[int, tuple[int, int]]:
-    debit = dict(
-        session.execute(
-            sa.select(Transfer.debit_account_id, sa.func.sum(Transfer.amount))
-            .where(Transfer.parish_id == pid)
-            .group_by(Transfer.debit_account_id)
-        ).all()
-    )
-    credit = dict(
-        session.execute(
-            sa.select(Transfer.credit_account_id, sa.func.sum(Transfer.amount))
-            .where(Transfer.parish_id == pid)
-            .group_by(Transfer.credit_account_id)
-        ).all()
-    )
+    def by_account(column: sa.ColumnElement[int]) -> dict[int, int]:
+        return dict(
+            session.execute(
+                sa.select(column, sa.func.sum(Transfer.amount))
+                .where(Transfer.parish_id == pid)
+                .group_by(column)
+            ).all()
+        )
+
+    debit = by_account(Transfer.debit_account_id)
+    credit = by_account(Transfer.credit_account_id)
     return {a: (int(debit.get(a, 0)), int(credit.get(a, 0))) for a in set(debit) | set(credit)}
 
 

@@ -6,12 +6,12 @@ triggers created by the migrations refuse it on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, TimestampMixin, str_enum
 
 GENESIS_HASH = "0" * 64  # the hash before a parish's first entry
 
@@ -36,7 +36,7 @@ class EntryKind(enum.StrEnum):
     REVERSAL = "reversal"
 
 
-class Account(Base):
+class Account(IdMixin, TimestampMixin, Base):
     """A ledger account. ``debits_posted``/``credits_posted`` are running totals kept
     in the same transaction as each transfer (as TigerBeetle keeps them), so current
     balances need no scan; ``ledger verify`` recomputes them from the transfers."""
@@ -44,7 +44,6 @@ class Account(Base):
     __tablename__ = "ledger_account"
     __table_args__ = (sa.UniqueConstraint("parish_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(60))
     name: Mapped[str] = mapped_column(sa.String(160))
@@ -54,7 +53,6 @@ class Account(Base):
     closed: Mapped[bool] = mapped_column(default=False)
     debits_posted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     credits_posted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def balance(self) -> int:
@@ -91,11 +89,10 @@ class LedgerHead(Base):
     hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
 
 
-class Entry(Base):
+class Entry(IdMixin, TimestampMixin, Base):
     __tablename__ = "ledger_entry"
     __table_args__ = (sa.UniqueConstraint("parish_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"))
     seq: Mapped[int] = mapped_column(sa.BigInteger)
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, "entry_kind"))
@@ -110,10 +107,9 @@ class Entry(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Transfer(Base):
+class Transfer(IdMixin, Base):
     __tablename__ = "ledger_transfer"
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
@@ -123,7 +119,6 @@ class Transfer(Base):
         sa.Index("ix_transfer_parish_date", "parish_id", "effective_date"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entry.id"), index=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"))
     debit_account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_account.id"))
@@ -132,14 +127,12 @@ class Transfer(Base):
     effective_date: Mapped[date] = mapped_column(sa.Date)
 
 
-class PeriodLock(Base):
+class PeriodLock(IdMixin, TimestampMixin, Base):
     """A closed month: nothing may be posted dated on or before ``closed_through``."""
 
     __tablename__ = "period_lock"
     __table_args__ = (sa.UniqueConstraint("parish_id", "closed_through"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     closed_through: Mapped[date] = mapped_column(sa.Date)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -49,9 +49,11 @@ def create_parish(session: Session, *, slug: str, name: str, prefix: str | None 
         errors.append(("prefix", "El prefijo de serie usa de 1 a 6 letras."))
     if errors:
         raise ValidationFailed(errors)
-    existing = session.scalar(sa.select(Parish).where(Parish.slug == slug))
-    if existing is not None:
-        raise Duplicate("Ya existe una parroquia con ese identificador.", existing_id=existing.id)
+    Duplicate.refuse_existing(
+        session,
+        sa.select(Parish.id).where(Parish.slug == slug),
+        "Ya existe una parroquia con ese identificador.",
+    )
     parish = Parish(slug=slug, name=name.strip(), serial_prefix=prefix)
     session.add(parish)
     session.flush()

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, TimestampMixin, str_enum
 from voucher.families.models import Family
 
 
@@ -32,7 +31,7 @@ class Cycle(enum.StrEnum):
     ONCE = "once"
 
 
-class Program(Base):
+class Program(IdMixin, TimestampMixin, Base):
     """A kind of aid. ``fund_available`` mirrors the ledger's fund account and is
     decremented with a conditional UPDATE, so issuance can never overdraw it."""
 
@@ -45,7 +44,6 @@ class Program(Base):
         sa.CheckConstraint("fund_available >= 0", name="fund_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
@@ -55,18 +53,15 @@ class Program(Base):
     per_cycle_limit: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     fund_available: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Enrolment(Base):
+class Enrolment(IdMixin, TimestampMixin, Base):
     __tablename__ = "enrolment"
     __table_args__ = (sa.UniqueConstraint("program_id", "family_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
     family_id: Mapped[int] = mapped_column(sa.ForeignKey("family.id"), index=True)
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     program: Mapped[Program] = relationship()
     family: Mapped[Family] = relationship()

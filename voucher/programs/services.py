@@ -72,11 +72,9 @@ def _check_name(session: Session, parish_id: int, name: str, exclude: int | None
     query = sa.select(Program.id).where(Program.parish_id == parish_id, Program.name == name)
     if exclude:
         query = query.where(Program.id != exclude)
-    existing = session.scalar(query)
-    if existing:
-        raise Duplicate(
-            _l("Ya existe un programa con ese nombre."), existing_id=existing, field="name"
-        )
+    Duplicate.refuse_existing(
+        session, query, _l("Ya existe un programa con ese nombre."), field="name"
+    )
 
 
 def create_program(session: Session, parish_id: int, data: ProgramInput, user: Any) -> Program:

@@ -1,19 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voucher.db import Base, UTCDateTime, utcnow
+from voucher.db import Base, IdMixin, TimestampMixin
 
 
-class Shop(Base):
+class Shop(IdMixin, TimestampMixin, Base):
     """A neighbourhood shop; shared by every parish it is enrolled in."""
 
     __tablename__ = "shop"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     rut: Mapped[str] = mapped_column(sa.String(12), unique=True)
     owner_name: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -23,7 +20,6 @@ class Shop(Base):
     accepts_hygiene: Mapped[bool] = mapped_column(default=True)
     payment_details: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def categories(self) -> list[str]:
@@ -37,16 +33,14 @@ class Shop(Base):
         ]
 
 
-class ShopParish(Base):
+class ShopParish(IdMixin, TimestampMixin, Base):
     """A shop taking part in one parish's vouchers."""
 
     __tablename__ = "shop_parish"
     __table_args__ = (sa.UniqueConstraint("shop_id", "parish_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shop.id"), index=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     shop: Mapped[Shop] = relationship()

@@ -63,14 +63,16 @@ def _clean(data: ShopInput) -> tuple[dict, list]:
     return cleaned, errors
 
 
+def _refuse_taken_rut(session: Session, query: sa.Select) -> None:
+    Duplicate.refuse_existing(session, query, _l("Ya existe un comercio con ese RUT."), field="rut")
+
+
 def create_shop(session: Session, data: ShopInput, user: Any = None) -> Shop:
     """Refuses a bad RUT (with the reason), no category, and a RUT already registered."""
     cleaned, errors = _clean(data)
     if errors:
         raise ValidationFailed(errors)
-    existing = session.scalar(sa.select(Shop.id).where(Shop.rut == cleaned["rut"]))
-    if existing is not None:
-        raise Duplicate(_l("Ya existe un comercio con ese RUT."), existing_id=existing, field="rut")
+    _refuse_taken_rut(session, sa.select(Shop.id).where(Shop.rut == cleaned["rut"]))
     shop = Shop(active=True, **cleaned)
     session.add(shop)
     session.flush()
@@ -83,11 +85,9 @@ def update_shop(session: Session, shop: Shop, data: ShopInput, user: Any) -> Sho
     cleaned, errors = _clean(data)
     if errors:
         raise ValidationFailed(errors)
-    existing = session.scalar(
-        sa.select(Shop.id).where(Shop.rut == cleaned["rut"], Shop.id != shop.id)
+    _refuse_taken_rut(
+        session, sa.select(Shop.id).where(Shop.rut == cleaned["rut"], Shop.id != shop.id)
     )
-    if existing is not None:
-        raise Duplicate(_l("Ya existe un comercio con ese RUT."), existing_id=existing, field="rut")
     for key, value in cleaned.items():
         setattr(shop, key, value)
     record(session, "shop_updated", user=user, obj=shop)

@@ -14,7 +14,8 @@ from voucher.parishes.models import Parish
 from voucher.programs.models import Program
 from voucher.shops.models import ShopParish
 from voucher.treasury.models import Fund
-from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
+from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher
+from voucher.vouchers.queries import live_value_by_program
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,7 @@ def fund_positions(session: Session, parish: Parish) -> list[FundPosition]:
         .where(Program.parish_id == parish.id)
         .order_by(Program.name)
     ).all()
-    live = dict(
-        session.execute(
-            sa.select(Voucher.program_id, sa.func.sum(Voucher.remaining))
-            .where(Voucher.parish_id == parish.id, Voucher.status == VoucherStatus.ACTIVE)
-            .group_by(Voucher.program_id)
-        ).all()
-    )
+    live = live_value_by_program(session, parish.id)
     received = dict(
         session.execute(
             sa.select(Fund.program_id, sa.func.sum(Fund.amount))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from voucher.dates import format_date
 from voucher.ledger import chart
-from voucher.ledger.balances import trial_balance_at
+from voucher.ledger.balances import ACCOUNT_COLUMNS, trial_balance_at
 from voucher.ledger.models import Account, AccountType, Entry, Transfer
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
@@ -67,16 +67,7 @@ def account_names(session: Session, parish_id: int) -> dict[int, tuple[str, Acco
         ).all()
     )
     rows = session.execute(
-        sa.select(
-            Account.id,
-            Account.code,
-            Account.name,
-            Account.type,
-            Account.program_id,
-            Account.shop_id,
-        )
-        .where(Account.parish_id == parish_id)
-        .order_by(Account.id)
+        sa.select(*ACCOUNT_COLUMNS).where(Account.parish_id == parish_id).order_by(Account.id)
     ).all()
     shop_ids = [row.shop_id for row in rows if row.shop_id is not None]
     shops = (

@@ -6,18 +6,17 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 from voucher.programs.models import Program
 from voucher.shops.models import Shop
 
 
-class Fund(Base):
+class Fund(IdMixin, TimestampMixin, Base):
     """Money received for a program (donation, parish allocation, campaign)."""
 
     __tablename__ = "fund"
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
     amount: Mapped[int] = mapped_column(sa.BigInteger)
@@ -25,7 +24,6 @@ class Fund(Base):
     source: Mapped[str] = mapped_column(sa.String(120))
     reference: Mapped[str] = mapped_column(sa.String(120), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     program: Mapped[Program] = relationship()
 
@@ -43,13 +41,12 @@ class SettlementStatus(enum.StrEnum):
     REJECTED = "rejected"  # a proposal turned down before any money moved
 
 
-class Settlement(Base):
+class Settlement(IdMixin, TimestampMixin, Base):
     """The parish paying a shop for its unsettled redemptions up to a cut-off."""
 
     __tablename__ = "settlement"
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shop.id"), index=True)
     through: Mapped[date] = mapped_column(sa.Date)
@@ -67,18 +64,16 @@ class Settlement(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reversal_reason: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     shop: Mapped[Shop] = relationship()
 
 
-class SettlementLine(Base):
+class SettlementLine(IdMixin, Base):
     """Which redemptions a settlement paid (kept after a reversal, for the paper trail)."""
 
     __tablename__ = "settlement_line"
     __table_args__ = (sa.UniqueConstraint("settlement_id", "redemption_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     settlement_id: Mapped[int] = mapped_column(sa.ForeignKey("settlement.id"), index=True)
     redemption_id: Mapped[int] = mapped_column(sa.ForeignKey("redemption.id"), index=True)
     amount: Mapped[int]

@@ -17,7 +17,8 @@ from voucher.parishes.models import Parish
 from voucher.programs.models import Program
 from voucher.treasury.documents import ProgramReport, ProgramReportRow, check_period
 from voucher.treasury.models import Fund
-from voucher.vouchers.models import Voucher, VoucherStatus
+from voucher.vouchers.models import Voucher
+from voucher.vouchers.queries import live_value_by_program
 
 
 @dataclass(frozen=True)
@@ -111,13 +112,7 @@ def program_figures(
         session, parish.id, Transfer.effective_date >= date_from, Transfer.effective_date <= date_to
     )
     later = _voucher_movements(session, parish.id, Transfer.effective_date > date_to)
-    live_now = dict(
-        session.execute(
-            sa.select(Voucher.program_id, sa.func.sum(Voucher.remaining))
-            .where(Voucher.parish_id == parish.id, Voucher.status == VoucherStatus.ACTIVE)
-            .group_by(Voucher.program_id)
-        ).all()
-    )
+    live_now = live_value_by_program(session, parish.id)
     funded = dict(
         session.execute(
             sa.select(Fund.program_id, sa.func.sum(Fund.amount))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voucher.db import Base, UTCDateTime, str_enum, utcnow
+from voucher.db import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum, utcnow
 from voucher.families.models import Family
 from voucher.programs.models import Category, Program
 
@@ -22,12 +22,11 @@ class VoucherStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Round(Base):
+class Round(IdMixin, TimestampMixin, Base):
     """One issuance of a program to all its enrolled families for a cycle."""
 
     __tablename__ = "issue_round"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
     cycle_key: Mapped[str] = mapped_column(sa.String(10))
@@ -35,12 +34,11 @@ class Round(Base):
     total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     skipped_json: Mapped[str] = mapped_column(sa.Text, default="[]")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     program: Mapped[Program] = relationship()
 
 
-class Voucher(Base):
+class Voucher(IdMixin, TimestampMixin, Base):
     """A bearer voucher. Its secret code is stored only as an HMAC (lookup) and an
     encrypted copy (reprinting); ``remaining`` only ever moves through conditional
     UPDATEs in the redemption service."""
@@ -55,7 +53,6 @@ class Voucher(Base):
         sa.Index("ix_voucher_parish_status_expires", "parish_id", "status", "expires_on"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True)
     family_id: Mapped[int] = mapped_column(sa.ForeignKey("family.id"))
@@ -77,23 +74,20 @@ class Voucher(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     print_count: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     program: Mapped[Program] = relationship()
     family: Mapped[Family] = relationship()
 
 
-class ReplacedCode(Base):
+class ReplacedCode(IdMixin, TimestampMixin, Base):
     """The lookup hash of a code that no longer works because its voucher was re-keyed."""
 
     __tablename__ = "replaced_code"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("voucher.id"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     voucher: Mapped[Voucher] = relationship()
 
@@ -106,7 +100,7 @@ class RedemptionStatus(enum.StrEnum):
     VOIDED = "voided"
 
 
-class Redemption(Base):
+class Redemption(IdMixin, TimestampMixin, Base):
     __tablename__ = "redemption"
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
@@ -116,7 +110,6 @@ class Redemption(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
     voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("voucher.id"), index=True)
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shop.id"))
@@ -132,7 +125,6 @@ class Redemption(Base):
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     void_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     settlement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     voucher: Mapped[Voucher] = relationship()
     shop: Mapped[Shop] = relationship("Shop")
@@ -142,7 +134,7 @@ class Redemption(Base):
         return f"{self.id:06d}"
 
 
-class ScanLog(Base):
+class ScanLog(IdMixin, Base):
     """Every lookup and redemption attempt, refused ones too."""
 
     __tablename__ = "scan_log"
@@ -151,7 +143,6 @@ class ScanLog(Base):
         sa.Index("ix_scan_log_ip_reason_at", "ip", "reason", "at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     shop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shop.id"), index=True)

@@ -5,6 +5,7 @@ draw the sheets."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -40,33 +41,34 @@ class NothingToPrint(Conflict):
     message = _l("No quedan vales vigentes en esta ronda para imprimir.")
 
 
-def print_sheets(
-    session: Session,
-    vouchers: Sequence[Voucher],
-    *,
-    parish: Parish,
-    keys: CodeKeys,
-    base_url: str,
-    user: Any,
-) -> bytes:
+@dataclass(frozen=True)
+class PrintRun:
+    """Who prints, for which parish, the keys that read the codes back, and the site
+    the codes' links point to."""
+
+    parish: Parish
+    keys: CodeKeys
+    base_url: str
+    user: Any
+
+
+def print_sheets(session: Session, vouchers: Sequence[Voucher], run: PrintRun) -> bytes:
     """The vouchers on A4 sheets, four a page. Counts and audits the prints, then
     commits the request's transaction BEFORE drawing: a print run of thousands takes
     seconds, and holding the write lock that long would make every shop's redemption
     wait. Refuses as ``printable`` (404, 409), before anything is written."""
-    items = printable(session, vouchers, parish=parish, keys=keys, base_url=base_url, user=user)
+    items = printable(session, vouchers, run)
     commit_now(session)
     return render_voucher_sheets(items)
 
 
-def print_round(
-    session: Session, issue: Round, *, parish: Parish, keys: CodeKeys, base_url: str, user: Any
-) -> bytes:
+def print_round(session: Session, issue: Round, run: PrintRun) -> bytes:
     """The round's live vouchers on paper (``print_sheets``). Refuses a round with
     none left (409 not_active)."""
-    vouchers = round_vouchers(session, issue, today=local_today(parish.timezone))
+    vouchers = round_vouchers(session, issue, today=local_today(run.parish.timezone))
     if not vouchers:
         raise NothingToPrint()
-    return print_sheets(session, vouchers, parish=parish, keys=keys, base_url=base_url, user=user)
+    return print_sheets(session, vouchers, run)
 
 
 def vouchers_for_print(session: Session, parish_id: int, ids: Sequence[int]) -> list[Voucher]:
@@ -113,18 +115,12 @@ def round_vouchers(session: Session, issue: Round, *, today: date | None = None)
 
 
 def printable(
-    session: Session,
-    vouchers: Sequence[Voucher],
-    *,
-    parish: Parish,
-    keys: CodeKeys,
-    base_url: str,
-    user: Any,
-    today: date | None = None,
+    session: Session, vouchers: Sequence[Voucher], run: PrintRun, *, today: date | None = None
 ) -> list[PrintableVoucher]:
     """What the sheets show; counts and audits every print (reprints give the same
     codes). Refuses another parish's voucher (404) and one that is no longer active
     (409): a used-up, expired or cancelled voucher is not put on paper again."""
+    parish = run.parish
     today = today or local_today(parish.timezone)
     programs: dict[int, Program] = {}
     items = []
@@ -136,7 +132,7 @@ def printable(
             raise NotPrintable(serial=voucher.serial, status=STATUS_LABELS[status])
         if voucher.program_id not in programs:
             programs[voucher.program_id] = session.get(Program, voucher.program_id)
-        code = keys.decrypt(voucher.code_encrypted)
+        code = run.keys.decrypt(voucher.code_encrypted)
         items.append(
             PrintableVoucher(
                 parish_name=parish.name,
@@ -146,11 +142,11 @@ def printable(
                 expires_on=voucher.expires_on,
                 serial=voucher.serial,
                 code=format_code(code),
-                redeem_url=redeem_url(base_url, code),
+                redeem_url=redeem_url(run.base_url, code),
             )
         )
     if vouchers:
-        _count_prints(session, vouchers, parish=parish, user=user)
+        _count_prints(session, vouchers, parish=parish, user=run.user)
     return items
 
 

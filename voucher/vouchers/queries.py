@@ -119,6 +119,17 @@ def family_names(session: Session, parish_id: int, family_ids: list[int]) -> dic
     return names
 
 
+def live_value_by_program(session: Session, parish_id: int) -> dict[int, int]:
+    """Program id -> the value left on its vouchers whose status is active."""
+    return dict(
+        session.execute(
+            sa.select(Voucher.program_id, sa.func.sum(Voucher.remaining))
+            .where(Voucher.parish_id == parish_id, Voucher.status == VoucherStatus.ACTIVE)
+            .group_by(Voucher.program_id)
+        ).all()
+    )
+
+
 def rounds_query(parish_id: int) -> sa.Select:
     return sa.select(Round).where(Round.parish_id == parish_id).order_by(Round.id.desc())
 

@@ -14,6 +14,7 @@ from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.programs.models import Program
 from voucher.vouchers.keys import code_keys
+from voucher.vouchers.printing import PrintRun
 
 bp = Blueprint("vouchers", __name__, url_prefix="/vouchers")
 # The QR on the paper opens /r/<code>: short, at the site root, no login needed.
@@ -51,11 +52,12 @@ def can_write() -> bool:
     return user is not None and user.role in WRITERS
 
 
-def printer() -> dict[str, Any]:
-    """Who prints, where, and how codes become links: the printing use-cases' arguments."""
-    return {
-        "parish": current_parish(),
-        "keys": code_keys(),
-        "base_url": current_app.config["VOUCHER_BASE_URL"],
-        "user": require_actor(),
-    }
+def issuer() -> dict[str, Any]:
+    """Who issues, in which parish, with which code keys: the arguments the issuing
+    use-cases (one voucher, a round) take from the request."""
+    return {"parish": current_parish(), "user": require_actor(), "keys": code_keys()}
+
+
+def printer() -> PrintRun:
+    """Who prints, where, and how codes become links: the printing use-cases' argument."""
+    return PrintRun(**issuer(), base_url=current_app.config["VOUCHER_BASE_URL"])

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from voucher.auth.access import current_parish, get_scoped, require_actor, role_required
+from voucher.auth.access import get_scoped, role_required
 from voucher.errors import DomainError, ValidationFailed
 from voucher.extensions import db
 from voucher.families.models import Family
@@ -19,8 +19,7 @@ from voucher.programs.queries import enrolled_programs, list_programs
 from voucher.vouchers import services
 from voucher.vouchers.forms import IssueForm, parse_id
 from voucher.vouchers.issuing import NotEnrolled
-from voucher.vouchers.keys import code_keys
-from voucher.vouchers.views.common import WRITERS, bp, endpoint_url, family_url
+from voucher.vouchers.views.common import WRITERS, bp, endpoint_url, family_url, issuer
 
 # Where the household's page offers its enrolment in a program.
 ENROL_ANCHOR = "programs-title"
@@ -41,14 +40,7 @@ def issue():
         try:
             if program is None:
                 raise ValidationFailed([("program_id", _("Elija un programa."))])
-            issued = services.issue_voucher(
-                db.session,
-                parish=current_parish(),
-                program=program,
-                family=family,
-                user=require_actor(),
-                keys=code_keys(),
-            )
+            issued = services.issue_voucher(db.session, program=program, family=family, **issuer())
         except DomainError as error:
             form_error(form, error)
             not_enrolled = isinstance(error, NotEnrolled)

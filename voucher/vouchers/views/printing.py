@@ -24,7 +24,7 @@ from voucher.vouchers.views.common import WRITERS, bp, printer
 def pdf(voucher_id: int):
     voucher = get_scoped(Voucher, voucher_id)
     filename = f"vale-{voucher.serial}.pdf"  # read before printing commits
-    sheets = printing.print_sheets(db.session, [voucher], **printer())
+    sheets = printing.print_sheets(db.session, [voucher], printer())
     return pdf_response(sheets, filename, no_store=True)
 
 
@@ -43,7 +43,7 @@ def print_selected():
         if None in ids:
             raise NotFound()
         vouchers = printing.vouchers_for_print(db.session, parish_id(), ids)
-        sheets = printing.print_sheets(db.session, vouchers, **printer())
+        sheets = printing.print_sheets(db.session, vouchers, printer())
     except DomainError as error:
         form_error(form, error)
         return redirect(url_for(".index"))
@@ -56,7 +56,7 @@ def print_selected():
 def round_pdf(round_id: int):
     issue = get_scoped(Round, round_id)
     try:
-        sheets = printing.print_round(db.session, issue, **printer())
+        sheets = printing.print_round(db.session, issue, printer())
     except printing.NothingToPrint as error:
         flash(error.detail, "error")
         return redirect(url_for(".round_detail", round_id=round_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from voucher.auth.access import current_parish, get_scoped, parish_id, require_actor, role_required
+from voucher.auth.access import current_parish, get_scoped, parish_id, role_required
 from voucher.errors import DomainError
 from voucher.extensions import db
 from voucher.forms import form_error
@@ -15,7 +15,6 @@ from voucher.programs.queries import list_programs
 from voucher.vouchers import queries
 from voucher.vouchers import rounds as rounds_service
 from voucher.vouchers.forms import RoundConfirmForm, RoundProgramForm, parse_id
-from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round
 from voucher.vouchers.printing import round_vouchers
 from voucher.vouchers.views.common import (
@@ -23,6 +22,7 @@ from voucher.vouchers.views.common import (
     WRITERS,
     bp,
     family_url,
+    issuer,
     program_choices,
     today,
 )
@@ -91,12 +91,10 @@ def _confirm_round():
         # (under the program's lock), and that round is shown instead.
         result = rounds_service.issue_round(
             db.session,
-            parish=current_parish(),
             program=program,
-            user=require_actor(),
-            keys=code_keys(),
             after_round=parse_id(form.after_round.data) or 0,
             expected=_shown(form.expected.data),
+            **issuer(),
         )
     except rounds_service.RoundAlreadyIssued as error:
         form_error(form, error, category="info")

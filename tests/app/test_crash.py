@@ -20,17 +20,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests import factories
 from tests.conftest import TEST_VOUCHER_KEY
 from voucher.auth.models import Role
-from voucher.auth.services import create_token, create_user
+from voucher.auth.services import create_token
 from voucher.dates import local_today
 from voucher.extensions import db
-from voucher.families.services import FamilyInput, create_family
 from voucher.oversight.verify import verify_parish
 from voucher.parishes.services import create_parish
-from voucher.programs.services import ProgramInput, create_program, enrol_family
-from voucher.shops.services import ShopInput, create_shop, enrol_shop
-from voucher.treasury.services import FundInput, record_fund
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher
 from voucher.vouchers.services import issue_round
@@ -64,58 +61,26 @@ def _seed(app) -> World:
     with app.app_context():
         s = db.session
         parish = create_parish(s, slug="crash", name="Parroquia del corte")
-        staff = create_user(
-            s,
-            email="st@crash.cl",
-            password="crash-pass-1",
-            role=Role.STAFF,
-            name="S",
-            parish=parish,
-        )
-        treasurer = create_user(
-            s,
-            email="te@crash.cl",
-            password="crash-pass-1",
-            role=Role.TREASURER,
-            name="T",
-            parish=parish,
-        )
-        program = create_program(
-            s, parish.id, ProgramInput("Canasta", "food", 9000, 60, "monthly", 1), staff
-        )
+        staff = factories.user(s, Role.STAFF, parish)
+        treasurer = factories.user(s, Role.TREASURER, parish)
+        program = factories.program(s, parish, staff, amount=9000, validity=60)
         for n in range(VOUCHERS):
-            family = create_family(
-                s,
-                parish.id,
-                FamilyInput(f"Familia {n}", "passport", f"C{n:07d}", consent=True),
-                staff,
-            )
-            enrol_family(s, program, family, staff)
-        record_fund(
-            s, parish, FundInput(program.id, 9000 * VOUCHERS, local_today(), "Colecta"), treasurer
-        )
+            factories.family(s, parish, staff, f"Familia {n}", programs=[program])
+        factories.fund(s, parish, program, 9000 * VOUCHERS, treasurer)
         issued = issue_round(s, parish=parish, program=program, user=staff, keys=code_keys())
-        keepers, shop_ids = [], []
-        for n, rut in enumerate(("76086428-5", "77777777-7")):
-            shop = create_shop(s, ShopInput(name=f"Almacén {n}", rut=rut))
-            enrol_shop(s, shop, parish.id)
-            shop_ids.append(shop.id)
-            for m in range(2):
-                keeper = create_user(
-                    s,
-                    email=f"caja{n}{m}@crash.cl",
-                    password="crash-pass-1",
-                    role=Role.SHOPKEEPER,
-                    name="K",
-                    shop_id=shop.id,
-                )
-                keepers.append(create_token(s, keeper, "crash")[1])
+        shops = [factories.shop(s, parish) for _ in range(2)]
+        keepers = [
+            create_token(s, factories.user(s, Role.SHOPKEEPER, shop_id=shop.id), "crash")[1]
+            for shop in shops
+            for _ in range(2)
+        ]
         pay = create_token(s, treasurer, "crash")[1]
         s.commit()
         codes = [
             code_keys().decrypt(v.code_encrypted)
             for v in s.scalars(sa.select(Voucher).where(Voucher.id.in_(issued.voucher_ids)))
         ]
+        shop_ids = [shop.id for shop in shops]
         s.remove()
     return World(keepers, pay, shop_ids, codes)
 

@@ -1,7 +1,7 @@
 """Killing the whole server (SIGKILL, master and workers) in the middle of charges and
 payments loses nothing: every charge answered 201 is in the database with its ledger
 entry, no record lacks its entry, clients retrying with their Idempotency-Keys get the
-first answer, and ``ledger verify`` passes. Bounded: three kills, about 20 s in all."""
+first answer, and ``ledger verify`` passes. Bounded: three kills, under a minute in all."""
 
 from __future__ import annotations
 

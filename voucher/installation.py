@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from voucher.db import Base, UTCDateTime, utcnow
 
 VOUCHER_KEY = "voucher_key"
+CHAIN_KEY = "ledger_chain_key"  # app.extensions: the key sealing the ledger's hash chains
 
 
 class InstallationKey(Base):
@@ -37,6 +38,12 @@ class KeyMismatch(RuntimeError):
 
 def check_value(key: bytes) -> str:
     return hmac.new(key, b"vales: this key belongs to this database", hashlib.sha256).hexdigest()
+
+
+def derived_key(master: bytes, purpose: str) -> bytes:
+    """A key for one purpose, derived from the voucher key (HMAC of the purpose's name):
+    knowing one derived key tells nothing about the master or the others."""
+    return hmac.new(master, f"vales: {purpose}".encode(), hashlib.sha256).digest()
 
 
 def stored_check(session: Session, name: str = VOUCHER_KEY) -> str | None:

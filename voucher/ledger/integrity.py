@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from voucher.ledger.models import GENESIS_HASH, Account, AccountDay, Entry, LedgerHead, Transfer
-from voucher.ledger.posting import LINK_FIELDS, hash_values
+from voucher.ledger.posting import LINK_FIELDS, chain_key, hash_values
 
 LEDGER_TABLES = ("ledger_entry", "ledger_transfer")
 IN_LIST_BATCH = 5000  # ids per IN (…) list
@@ -183,6 +183,7 @@ def _hash_chain(session: Session, pid: int, report: Report) -> None:
     """Recompute every entry's hash in sequence with the shared ``hash_values``, and
     check that each entry has transfers, all of its own parish and date."""
     as_date = _date_reader(session)
+    key = chain_key()
     prev, expected_seq = GENESIS_HASH, 0
     for (seq, kind, day, memo, *links, prev_hash, stored), transfers in _chain(session, pid):
         expected_seq += 1
@@ -194,7 +195,7 @@ def _hash_chain(session: Session, pid: int, report: Report) -> None:
         if legs_text is None:
             report.fail(f"entry #{seq} has no transfers, or transfers of another parish or date")
             return
-        if hash_values(prev, pid, seq, kind, day, memo, *links, legs_text=legs_text) != stored:
+        if hash_values(key, prev, pid, seq, kind, day, memo, *links, legs_text=legs_text) != stored:
             report.fail(f"entry #{seq} was altered: its hash no longer matches")
             return
         prev = stored
@@ -314,7 +315,9 @@ def _same(value: object) -> object:
 
 
 def triggers_present(session: Session) -> list[str]:
-    """Names of missing immutability triggers (empty when all are in place)."""
+    """Names of missing immutability triggers (empty when all are in place). On
+    PostgreSQL a trigger counts only when it fires ALWAYS: one enabled for ordinary
+    sessions alone is skipped by a session that sets ``session_replication_role``."""
     dialect = session.get_bind().dialect.name
     wanted = {f"{t}_no_{op}" for t in LEDGER_TABLES for op in ("update", "delete")}
     if dialect == "sqlite":
@@ -325,10 +328,17 @@ def triggers_present(session: Session) -> list[str]:
         wanted |= {f"{t}_no_truncate" for t in LEDGER_TABLES}
         found = set(
             session.scalars(
-                sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+                sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'A'")
             )
         )
     return sorted(wanted - found)
+
+
+def replication_role(session: Session) -> str | None:
+    """PostgreSQL's ``session_replication_role`` of this session (None on SQLite)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return None
+    return session.scalar(sa.text("SHOW session_replication_role"))
 
 
 def chain_tip(session: Session, pid: int) -> str | None:

@@ -4,17 +4,20 @@ then the writer that posts whole entries atomically in the caller's transaction.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from voucher.dates import local_today
+from voucher.installation import CHAIN_KEY
 from voucher.ledger import guards
 from voucher.ledger.errors import (
     EmptyEntry,
@@ -115,9 +118,16 @@ LINK_FIELDS = (
 )
 
 
+def chain_key() -> bytes:
+    """The key that seals the parish chains (derived from the voucher key, which lives
+    outside the database: rewriting history and recomputing the chain needs it)."""
+    return current_app.extensions[CHAIN_KEY]
+
+
 def entry_hash(prev_hash: str, fields: dict, legs: Sequence[Leg]) -> str:
-    """SHA-256 over the entry's content and the previous entry's hash."""
+    """HMAC-SHA-256 over the entry's content and the previous entry's hash."""
     return hash_values(
+        chain_key(),
         prev_hash,
         fields["parish_id"],
         fields["seq"],
@@ -130,6 +140,7 @@ def entry_hash(prev_hash: str, fields: dict, legs: Sequence[Leg]) -> str:
 
 
 def hash_values(
+    key: bytes,
     prev_hash: str,
     parish_id: int,
     seq: int,
@@ -145,14 +156,15 @@ def hash_values(
     *,
     legs_text: str,
 ) -> str:
-    """The chained hash from plain values (shared by posting and ``ledger verify``).
-    Absent links hash as empty text (ids are never 0 and keys never empty)."""
+    """The chained hash from plain values (shared by posting, ``ledger verify`` and the
+    migration that sealed older chains). Absent links hash as empty text (ids are never 0
+    and keys never empty)."""
     text = (
         f"{prev_hash}|{parish_id}|{seq}|{kind}|{effective_date.isoformat()}|{memo or ''}|"
         f"{voucher_id or ''}|{redemption_id or ''}|{fund_id or ''}|{settlement_id or ''}|"
         f"{reverses_id or ''}|{idempotency_key or ''}|{legs_text}"
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def post_entry(session: Session, draft: EntryDraft) -> int:

@@ -7,7 +7,12 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from voucher.extensions import db
-from voucher.ledger.integrity import chain_tip, tip_in_chain, triggers_present
+from voucher.ledger.integrity import (
+    chain_tip,
+    replication_role,
+    tip_in_chain,
+    triggers_present,
+)
 from voucher.money import format_clp
 from voucher.oversight.verify import verify_parish
 from voucher.parishes.models import Parish
@@ -49,7 +54,12 @@ def verify(slug: str | None, noted: str | None) -> None:
     missing = triggers_present(db.session)
     if missing:
         failed = True
-        click.echo(f"FAIL immutability triggers missing: {', '.join(missing)}")
+        click.echo(
+            f"FAIL immutability triggers missing or not firing ALWAYS: {', '.join(missing)}"
+        )
+    role = replication_role(db.session)
+    if role is not None:
+        click.echo(f"     session_replication_role = {role}")
     for parish in _parishes(slug):
         report = verify_parish(db.session, parish)
         s = report.summary

@@ -33,6 +33,7 @@ def verify_parish(session: Session, parish: Parish) -> Report:
         _payables,
         _funds,
         _records_have_entries,
+        _record_amounts,
         _closings_match,
     ):
         check(session, pid, report)
@@ -138,6 +139,29 @@ def _funds(session: Session, pid: int, report: Report) -> None:
             report.fail(
                 f"program {name}: available {available} differs from its fund account {booked}"
             )
+
+
+def _record_amounts(session: Session, pid: int, report: Report) -> None:
+    """Every money record says what its entry moved: a fund, voucher, redemption or
+    settlement whose amount was changed behind the books (``UPDATE fund SET amount =
+    amount + 1``) would otherwise pass every balance and show in the reports."""
+    for label, model, kind, link in (
+        ("fund", Fund, EntryKind.FUND_RECEIVED, Entry.fund_id),
+        ("voucher", Voucher, EntryKind.VOUCHER_ISSUED, Entry.voucher_id),
+        ("redemption", Redemption, EntryKind.REDEMPTION, Entry.redemption_id),
+        ("settlement", Settlement, EntryKind.SETTLEMENT, Entry.settlement_id),
+    ):
+        bad = session.execute(
+            sa.select(model.id, model.amount, sa.func.sum(Transfer.amount))
+            .join(Entry, sa.and_(link == model.id, Entry.kind == kind, Entry.parish_id == pid))
+            .join(Transfer, Transfer.entry_id == Entry.id)
+            .where(model.parish_id == pid)
+            .group_by(model.id, model.amount)
+            .having(sa.func.sum(Transfer.amount) != model.amount)
+            .limit(5)
+        ).all()
+        for record_id, amount, moved in bad:
+            report.fail(f"{label} {record_id} says {amount} but its entry moved {moved}")
 
 
 def _record_counts(session: Session, pid: int) -> list[tuple[str, EntryKind, str, int]]:

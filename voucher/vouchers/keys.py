@@ -13,8 +13,10 @@ from flask import Flask, current_app
 
 from voucher.extensions import db
 from voucher.installation import (
+    CHAIN_KEY,
     InstallationKey,
     KeyMismatch,
+    derived_key,
     ensure_key_belongs,
     key_file_missing,
     stored_check,
@@ -36,6 +38,7 @@ def init_code_keys(app: Flask) -> None:
         db.session.remove()
     app.extensions["voucher_code_keys"] = CodeKeys(master)
     app.extensions["voucher_master_key"] = master
+    app.extensions[CHAIN_KEY] = derived_key(master, "ledger hash chain")
 
 
 def _belonging_key(app: Flask) -> bytes:

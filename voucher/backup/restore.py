@@ -24,6 +24,7 @@ from voucher.extensions import db, migrate
 from voucher.installation import InstallationKey
 from voucher.oversight.verify import verify_parish
 from voucher.parishes.models import Parish
+from voucher.vouchers.keys import adopt_key
 
 INSERT_BATCH = 2000
 
@@ -217,6 +218,7 @@ def restore(path: Path, passphrase: str) -> Outcome:
     db.session.remove()
     upgrade()
     _install_key(key_file, contents.voucher_key)
+    adopt_key(current_app, contents.voucher_key)  # the restored books are sealed with it
     return compare(contents.manifest)
 
 

@@ -36,6 +36,12 @@ def init_code_keys(app: Flask) -> None:
             db.engine.dispose()  # the app will not start: leave no connection open
             raise
         db.session.remove()
+    adopt_key(app, master)
+
+
+def adopt_key(app: Flask, master: bytes) -> None:
+    """Use ``master`` from now on: the codes' keys and the ledger chain's key come from it
+    (at start, and after a restore brings the database's own key)."""
     app.extensions["voucher_code_keys"] = CodeKeys(master)
     app.extensions["voucher_master_key"] = master
     app.extensions[CHAIN_KEY] = derived_key(master, "ledger hash chain")

@@ -120,3 +120,31 @@ def test_verify_fails_while_triggers_fire_only_for_ordinary_sessions(db, books, 
     assert result.exit_code != 0
     assert "ledger_transfer_no_update" in result.output
     assert "session_replication_role = origin" in result.output
+
+
+def test_the_trial_balance_prints_the_tip_that_verify_checks_later(db, books, app):
+    """The treasurer's paper carries the chain tip; years later, ``verify --tip`` with what
+    is printed proves the books still hold what was signed, and a rewrite is caught."""
+    import io
+    import re
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from voucher.treasury.papers import render_trial_balance
+    from voucher.treasury.trial_balance import trial_balance
+
+    fund_a_raffle(db, books)
+    pdf = render_trial_balance(trial_balance(db.session, books.parish, date(2026, 12, 31)))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    printed = re.search(r"Libro: (\d+:[0-9a-f]{64})", text).group(1)
+    db.session.rollback()
+    runner = app.test_cli_runner()
+    assert (
+        printed == runner.invoke(args=["ledger", "tip", "--parish", "jesus-maestro"]).output.strip()
+    )
+    ok = runner.invoke(args=["ledger", "verify", "--parish", "jesus-maestro", "--tip", printed])
+    assert ok.exit_code == 0, ok.output
+    _rewrite_history_and_recompute_the_chain(db, books.parish.id, _keyed)
+    caught = runner.invoke(args=["ledger", "verify", "--parish", "jesus-maestro", "--tip", printed])
+    assert caught.exit_code != 0

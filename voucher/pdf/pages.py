@@ -61,6 +61,8 @@ from voucher.pdf.report_style import (
     SUBTITLE_GRAY,
     TEXT_SIZE,
     TEXT_STYLE,
+    TIP_FONT_SIZE,
+    TIP_LINE_GAP,
     TITLE_STYLE,
     VERIFICATION_HEX_CHARS,
 )
@@ -94,6 +96,7 @@ class ReportMeta:
     timezone: str = DEFAULT_TZ
     subtitle: str = ""
     verification: str | None = None
+    ledger_tip: str | None = None  # SEQ:HASH, for `ledger verify --tip` years later
     landscape: bool = False
     lang: str = "es-CL"  # the document's language, in its metadata
 
@@ -174,6 +177,12 @@ def _draw_furniture(canvas: Canvas, doc: BaseDocTemplate, meta: ReportMeta) -> N
     if meta.verification:
         canvas.drawCentredString(
             (left + right) / 2, FOOTER_BASELINE, _("Verificación: %(code)s", code=meta.verification)
+        )
+    if meta.ledger_tip:
+        canvas.setFont(FONT, TIP_FONT_SIZE)
+        canvas.setFillGray(SUBTITLE_GRAY)
+        canvas.drawString(
+            left, FOOTER_BASELINE - TIP_LINE_GAP, _("Libro: %(tip)s", tip=meta.ledger_tip)
         )
     canvas.restoreState()
 

@@ -54,6 +54,7 @@ class ShopStatement:
     lines: Sequence[StatementLine]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Remittance:
     lines: Sequence[RemittanceLine]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ProgramReport:
     rows: Sequence[ProgramReportRow]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class TrialBalance:
     rows: Sequence[TrialBalanceRow]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
 
 
 # --- totals: the one computation the PDF, the CSV and the web page share ---------------------

@@ -75,6 +75,7 @@ def render_statement(s: ShopStatement) -> bytes:
         ),
         generated_at=s.generated_at,
         timezone=s.timezone,
+        ledger_tip=s.ledger_tip,
         verification=statement_verification(s, totals),
         lang=_lang(),
     )
@@ -139,6 +140,7 @@ def render_remittance(r: Remittance) -> bytes:
         ),
         generated_at=r.generated_at,
         timezone=r.timezone,
+        ledger_tip=r.ledger_tip,
         verification=remittance_verification(r),
         lang=_lang(),
     )
@@ -181,6 +183,7 @@ def render_program_report(p: ProgramReport) -> bytes:
         subtitle=_("Período %(period)s", period=period),
         generated_at=p.generated_at,
         timezone=p.timezone,
+        ledger_tip=p.ledger_tip,
         landscape=True,
         lang=_lang(),
     )
@@ -229,6 +232,7 @@ def render_trial_balance(t: TrialBalance) -> bytes:
         title=heading,
         generated_at=t.generated_at,
         timezone=t.timezone,
+        ledger_tip=t.ledger_tip,
         lang=_lang(),
     )
     story: list[Flowable] = [

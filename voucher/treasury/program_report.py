@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from voucher.dates import utcnow
+from voucher.ledger.integrity import chain_tip
 from voucher.ledger.models import Entry, EntryKind, Transfer
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
@@ -153,4 +154,5 @@ def program_report(
         rows=tuple(f.row for f in figures),
         generated_at=now or utcnow(),
         timezone=parish.timezone,
+        ledger_tip=chain_tip(session, parish.id),
     )

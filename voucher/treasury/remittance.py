@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from voucher.dates import utcnow
 from voucher.errors import Conflict
+from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.treasury.documents import Remittance, RemittanceLine
 from voucher.treasury.models import Settlement, SettlementLine
@@ -73,4 +74,5 @@ def remittance(
         lines=settlement_lines(session, settlement.id),
         generated_at=now or utcnow(),
         timezone=parish.timezone,
+        ledger_tip=chain_tip(session, parish.id),
     )

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from voucher.dates import day_start_utc, utcnow
+from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.documents import ShopStatement, StatementLine, check_period
@@ -264,6 +265,7 @@ def shop_statement(
         lines=tuple(line for _key, line, _id in rows),
         generated_at=now or utcnow(),
         timezone=tz,
+        ledger_tip=chain_tip(session, parish.id),
     )
     return StatementResult(statement, tuple(rid for _key, _line, rid in rows), frozenset(voidable))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from voucher.dates import utcnow
 from voucher.errors import ValidationFailed
 from voucher.ledger.balances import trial_balance_at
+from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.treasury.documents import TrialBalance, TrialBalanceRow
 
@@ -32,4 +33,5 @@ def trial_balance(
         ),
         generated_at=now or utcnow(),
         timezone=parish.timezone,
+        ledger_tip=chain_tip(session, parish.id),
     )

@@ -36,6 +36,13 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
+def _count(text: str) -> int:
+    value = int(text) if text.strip().isdigit() else -1
+    if value < 0:
+        raise ConfigError("VOUCHER_TRUSTED_PROXIES must be a whole number (0 without a proxy)")
+    return value
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     env = os.environ.get("VOUCHER_ENV", "development")
@@ -76,6 +83,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "UNKNOWN_CODE_BLOCK_AFTER": 10,
         "UNKNOWN_CODE_WINDOW_MINUTES": 10,
         "JSON_SORT_KEYS": False,
+        # How many reverse proxies (nginx, Caddy) stand in front of the app and set
+        # X-Forwarded-For/-Proto/-Host: only then is a client's own address known.
+        "TRUSTED_PROXIES": _count(os.environ.get("VOUCHER_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     return config

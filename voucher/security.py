@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voucher.errors import ControlCharacters
 from voucher.extensions import db
@@ -26,6 +27,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_security(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:
+        # Behind a reverse proxy every request comes from the proxy's address: trust the
+        # forwarded headers of exactly that many proxies, so each client's brake and log
+        # carry its own address (and nobody can fake one by sending the header directly).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+
     @app.before_request
     def fresh_identity() -> None:
         # Who is asking is decided per request, never carried over from an earlier one

@@ -105,9 +105,18 @@ def test_staff_get_a_link_to_their_own_parishs_voucher(db, scheme, keys, login_a
     assert f'href="/vouchers/{issued.voucher.id}"' not in theirs
 
 
-def test_codes_cannot_be_tried_quickly(client):
-    for _ in range(30):
+def test_codes_cannot_be_tried_quickly(client, app):
+    """Unknown codes meet the guesser's brake after a few tries."""
+    for _ in range(app.config["UNKNOWN_CODE_SLOW_AFTER"]):
         assert client.get(f"/r/{format_code(generate_code())}").status_code == 200
     blocked = client.get(f"/r/{format_code(generate_code())}")
     assert blocked.status_code == 429
     assert "Retry-After" in blocked.headers
+
+
+def test_nobody_asks_more_than_thirty_times_a_minute(db, scheme, keys, client):
+    """Even known codes: the page is not a way to poll vouchers."""
+    code = format_code(issue(db, scheme(families=1), keys).code)
+    for _ in range(30):
+        assert client.get(f"/r/{code}").status_code == 200
+    assert client.get(f"/r/{code}").status_code == 429

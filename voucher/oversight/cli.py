@@ -54,9 +54,7 @@ def verify(slug: str | None, noted: str | None) -> None:
     missing = triggers_present(db.session)
     if missing:
         failed = True
-        click.echo(
-            f"FAIL immutability triggers missing or not firing ALWAYS: {', '.join(missing)}"
-        )
+        click.echo(f"FAIL immutability triggers missing or not firing ALWAYS: {', '.join(missing)}")
     role = replication_role(db.session)
     if role is not None:
         click.echo(f"     session_replication_role = {role}")

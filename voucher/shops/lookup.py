@@ -116,7 +116,7 @@ def lookup(
     voucher comes back with its refusal reason (if any) for this shop."""
 
     def work() -> Lookup:
-        check_rate(session, scanner, limits)
+        check_rate(session, getattr(scanner.user, "id", None), scanner.ip, limits)
         voucher, parish, code_hash = resolve(session, scanner, code_text, keys)
         refusal = refusal_for(
             session, voucher, parish, scanner.shop, today or local_today(parish.timezone)

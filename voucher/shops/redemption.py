@@ -176,7 +176,7 @@ def redeem(
         replay = _replay(session, stored_key, wanted)
         if replay is not None:
             return replay, True
-        check_rate(session, scanner, limits)
+        check_rate(session, getattr(scanner.user, "id", None), scanner.ip, limits)
         voucher, parish, code_hash = resolve(session, scanner, code_text, keys)
         day = today or local_today(parish.timezone)
         _refuse_unless_chargeable(session, voucher, parish, shop, day, amount)

@@ -16,6 +16,7 @@ from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
 from voucher.parishes.models import Parish
+from voucher.vouchers.brake import Limits, check_rate
 from voucher.vouchers.codes import CodeKeys, CodeTypo, normalize_code
 from voucher.vouchers.models import Redemption, ReplacedCode, Round, ScanLog, Voucher, VoucherStatus
 from voucher.vouchers.rules import effective_status
@@ -173,15 +174,18 @@ def public_status(
     keys: CodeKeys,
     user_id: int | None,
     ip: str | None,
+    limits: Limits,
     today: date | None = None,
 ) -> PublicStatus:
     """What the paper's QR link says about its voucher: its state (an overdue voucher
     is expired even before the daily job), never who holds it. A typo is caught by the
-    check symbol before any lookup; every lookup is kept in the scan log."""
+    check symbol before any lookup; every lookup is kept in the scan log, and whoever
+    keeps trying unknown codes is braked like a guesser at a till (RateLimited)."""
     try:
         code = normalize_code(code_text or "")
     except CodeTypo:
         return PublicStatus("typo")
+    check_rate(session, user_id, ip, limits)
     code_hash = keys.lookup_hash(code)
     voucher, parish, replaced = find_by_code(session, code_hash)
     if voucher is None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from voucher.auth.access import actor
 from voucher.auth.models import Role
 from voucher.extensions import db, limiter
 from voucher.sqlite import writes_database
 from voucher.vouchers import queries
+from voucher.vouchers.brake import limits_from_config
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.views.common import READERS, endpoint_url, public
 
@@ -23,8 +24,8 @@ PUBLIC_STATUS_LIMIT = "30 per minute"
 @writes_database
 def redeem(code: str):
     """Shopkeepers go straight to their redeem screen; anyone else sees the voucher's
-    state (no personal data). Unknown codes are kept in the scan log, and the rate
-    limit keeps anyone from trying codes quickly."""
+    state (no personal data). Unknown codes are kept in the scan log and count against
+    the visitor's unknown-code brake; the rate limit keeps anyone from asking quickly."""
     user = actor()
     if user is not None and user.role == Role.SHOPKEEPER:
         fallback = "/shops/voucher?" + urlencode({"code": code})
@@ -35,6 +36,7 @@ def redeem(code: str):
         keys=code_keys(),
         user_id=getattr(user, "id", None),
         ip=request.remote_addr,
+        limits=limits_from_config(current_app.config),
     )
     staff_link = None
     if (

@@ -59,7 +59,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": overrides.get("SQLALCHEMY_DATABASE_URI")
         or database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database error's text never carries the values it was given (names, RUTs,
+        # code hashes), should it reach a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "VOUCHER_BASE_URL": os.environ.get("VOUCHER_BASE_URL", "http://127.0.0.1:5000"),
         "VOUCHER_KEY_FILE": os.environ.get("VOUCHER_KEY_FILE", str(instance_path / "voucher_key")),
         "VOUCHER_BACKUP_DIR": os.environ.get("VOUCHER_BACKUP_DIR", ""),

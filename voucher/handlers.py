@@ -155,7 +155,9 @@ def _unexpected(error: Exception) -> Any:
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # The route's pattern, not its path: a path can carry a voucher code.
+    rule = request.url_rule.rule if request.url_rule is not None else "-"
+    log.exception("unhandled error on %s %s", request.method, rule)
     if is_api_request():
         return problem(500, "internal_error", _generic_detail(500))
     return _page(500)

@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "responses",
         "installation",
         "observability",
+        "access_log",
         "contention",
         "text_input",
     },

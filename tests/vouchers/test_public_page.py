@@ -86,13 +86,16 @@ def test_lookups_are_kept_in_the_scan_log(db, scheme, keys, client):
     ]
 
 
-def test_a_shopkeeper_goes_to_the_redeem_screen(db, scheme, keys, login_as):
+def test_a_shopkeeper_sees_the_redeem_screen_with_no_second_url(db, scheme, keys, login_as):
+    """The QR's own link shows the charge screen at once: no redirect that would put the
+    code in another URL (and another access-log line)."""
     s = scheme(families=1)
     issued = issue(db, s, keys)
     code = format_code(issued.code)
     response = login_as("shopkeeper").get(f"/r/{code}")
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/shops/voucher?code={code}"
+    assert response.status_code == 200
+    html = text(response)
+    assert "COBRAR" in html and 'action="/shops/redeem"' in html
 
 
 def test_staff_get_a_link_to_their_own_parishs_voucher(db, scheme, keys, login_as):

@@ -111,11 +111,16 @@ def _refused_page(refusal: DomainError, form: RedeemForm | None = None):
     )
 
 
-@bp.route("/voucher")
+@bp.route("/voucher", methods=["GET", "POST"])
 @reads_then_writes  # every lookup is kept in the scan log: its only write
 @role_required(Role.SHOPKEEPER)
-def voucher():
-    code = (request.args.get("code") or "").strip()
+def voucher(code: str | None = None):
+    """The voucher screen for a typed or scanned code. The scan page posts the code (a
+    code in a URL ends up in access logs and browser history); the QR's own link
+    (/r/CODE) shows this screen to a shopkeeper directly, with ``code``."""
+    if code is None:
+        code = request.form.get("code") if request.method == "POST" else request.args.get("code")
+    code = (code or "").strip()
     if not code:
         flash(_("Escriba el código del vale o escanee el QR."), "error")
         return redirect(url_for("shops.scan"))
@@ -148,7 +153,7 @@ def redeem():
         return _refused_page(refusal, form)
     except IdempotencyMismatch as error:
         form_error(form, error)
-        return redirect(url_for("shops.voucher", code=form.code.data))
+        return voucher(form.code.data)
     return redirect(url_for("shops.receipt", redemption_id=done.id))
 
 

@@ -8,7 +8,7 @@
  *        [data-autostart]></video></div>
  *   <p class="scan-status" id="scan-status" aria-live="polite"></p>
  *   <button type="button" id="scan-start" class="btn btn-primary btn-block">Activar cámara</button>
- *   <form id="lookup-form" method="get" action="..."><input id="code-input" name="code" class="code-input"></form>
+ *   <form id="lookup-form" method="post" action="..."><input id="code-input" name="code" class="code-input"></form>
  * The code field works (auto-format) even without a camera or the library.
  * data-autostart on the video: open the camera by itself when permission was already granted.
  */

@@ -3,9 +3,7 @@ personal. Shopkeepers go straight on to their redeem screen."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 
 from voucher.auth.access import actor
 from voucher.auth.models import Role
@@ -14,7 +12,7 @@ from voucher.sqlite import writes_database
 from voucher.vouchers import queries
 from voucher.vouchers.brake import limits_from_config
 from voucher.vouchers.keys import code_keys
-from voucher.vouchers.views.common import READERS, endpoint_url, public
+from voucher.vouchers.views.common import READERS, public
 
 PUBLIC_STATUS_LIMIT = "30 per minute"
 
@@ -23,13 +21,13 @@ PUBLIC_STATUS_LIMIT = "30 per minute"
 @limiter.limit(PUBLIC_STATUS_LIMIT)
 @writes_database
 def redeem(code: str):
-    """Shopkeepers go straight to their redeem screen; anyone else sees the voucher's
+    """Shopkeepers see their redeem screen right here; anyone else sees the voucher's
     state (no personal data). Unknown codes are kept in the scan log and count against
     the visitor's unknown-code brake; the rate limit keeps anyone from asking quickly."""
     user = actor()
-    if user is not None and user.role == Role.SHOPKEEPER:
-        fallback = "/shops/voucher?" + urlencode({"code": code})
-        return redirect(endpoint_url("shops.voucher", fallback, code=code))
+    shop_screen = current_app.view_functions.get("shops.voucher")
+    if user is not None and user.role == Role.SHOPKEEPER and shop_screen is not None:
+        return shop_screen(code=code)  # no redirect: the code stays out of a second URL
     status = queries.public_status(
         db.session,
         code[:100],

@@ -6,6 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "America/Santiago"
+# The dates a parish's books can speak of: a fund "received" in year 1 or a report for
+# year 9999 is a typo, refused with a message instead of stored or computed.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def in_sane_range(day: object) -> bool:
+    return isinstance(day, date) and EARLIEST <= day <= LATEST
 
 
 def utcnow() -> datetime:

@@ -45,3 +45,29 @@ def test_a_nul_in_a_web_search_or_form_is_said_plainly(login_as):
 def test_pages_with_personal_data_are_not_cached(login_as):
     page = login_as("staff").get("/families/")
     assert page.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("received_on", ["0001-01-01", "1999-12-31"])
+def test_a_fund_dated_before_any_parish_books_is_refused(as_role, seed, received_on):
+    body = {
+        "program_id": seed.first("program_id"),
+        "amount": 10_000,
+        "received_on": received_on,
+        "source": "Colecta",
+    }
+    answer = as_role("treasurer").post("/api/v1/funds", json=body)
+    assert_problem(answer, 422, "validation", ["received_on"])
+    assert "entre el año 2000 y hoy" in answer.get_json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/reports/trial-balance?at=9999-12-31", "at"),
+        ("/api/v1/reports/programs?from=0001-01-01&to=2026-01-31", "from"),
+        ("/api/v1/ledger/export?format=hledger&from=1900-01-01", "from"),
+    ],
+)
+def test_report_dates_outside_any_sane_range_are_refused(as_role, seed, path, field):
+    answer = as_role("treasurer").get(path)
+    assert_problem(answer, 422, "validation", [field])

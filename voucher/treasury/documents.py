@@ -20,10 +20,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from voucher.dates import in_sane_range
 from voucher.errors import ValidationFailed
 from voucher.pdf.pages import verification_code
 
 MAX_PERIOD_DAYS = 3 * 366
+SANE_RANGE = _l("Escriba una fecha entre los años 2000 y 2099.")
 CHARGE_KINDS = frozenset({"redemption", "payment_reversal"})
 CREDIT_KINDS = frozenset({"void", "payment"})
 
@@ -298,12 +300,14 @@ def remittance_verification(r: Remittance) -> str:
 
 
 def check_period(date_from: Any, date_to: Any, *, fields: tuple[str, str] = ("from", "to")) -> None:
-    """Refuses (422) a missing or non-date bound, ``from`` after ``to`` and periods longer
-    than three years."""
+    """Refuses (422) a missing or non-date bound, one outside the years 2000 to 2099,
+    ``from`` after ``to`` and periods longer than three years."""
     errors = []
     for value, name in ((date_from, fields[0]), (date_to, fields[1])):
         if not isinstance(value, date) or isinstance(value, datetime):
             errors.append((name, _l("Escriba una fecha válida.")))
+        elif not in_sane_range(value):
+            errors.append((name, SANE_RANGE))
     if not errors and date_from > date_to:
         errors.append(
             (fields[0], _l("La fecha de inicio debe ser anterior o igual a la de término."))

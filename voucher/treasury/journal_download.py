@@ -9,15 +9,20 @@ from flask import Response, stream_with_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from voucher.dates import in_sane_range
 from voucher.errors import ValidationFailed
 from voucher.parishes.models import Parish
 from voucher.responses import attachment
+from voucher.treasury.documents import SANE_RANGE
 from voucher.treasury.journal import iter_hledger
 
 
 def check_journal_period(date_from: date | None, date_to: date | None) -> None:
     """Either bound may be left out; both given, the first may not come after the last
-    (422 on ``from``)."""
+    (422 on ``from``); a bound outside the years 2000 to 2099 is refused too."""
+    for value, name in ((date_from, "from"), (date_to, "to")):
+        if value is not None and not in_sane_range(value):
+            raise ValidationFailed([(name, SANE_RANGE)])
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(
             [("from", _l("La fecha de inicio debe ser anterior o igual a la de término."))]

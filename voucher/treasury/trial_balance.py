@@ -7,12 +7,12 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from voucher.dates import utcnow
+from voucher.dates import in_sane_range, utcnow
 from voucher.errors import ValidationFailed
 from voucher.ledger.balances import trial_balance_at
 from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
-from voucher.treasury.documents import TrialBalance, TrialBalanceRow
+from voucher.treasury.documents import SANE_RANGE, TrialBalance, TrialBalanceRow
 
 
 def trial_balance(
@@ -21,6 +21,8 @@ def trial_balance(
     """Every account's debits and credits up to the end of ``at``."""
     if not isinstance(at, date):
         raise ValidationFailed([("at", _l("Escriba una fecha válida."))])
+    if not in_sane_range(at):
+        raise ValidationFailed([("at", SANE_RANGE)])
     rows = trial_balance_at(session, parish.id, at)
     return TrialBalance(
         parish_name=parish.name,

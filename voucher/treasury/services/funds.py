@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
-from voucher.dates import local_today
+from voucher.dates import in_sane_range, local_today
 from voucher.errors import NotFound, ValidationFailed
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.models import Parish
@@ -34,7 +34,9 @@ def _check(parish: Parish, data: FundInput) -> str:
     amount = data.amount
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         errors.append(("amount", _l("Escriba un monto en pesos entre $1 y $100.000.000.")))
-    if not isinstance(data.received_on, date) or data.received_on > local_today(parish.timezone):
+    if not in_sane_range(data.received_on):
+        errors.append(("received_on", _l("Escriba una fecha entre el año 2000 y hoy.")))
+    elif data.received_on > local_today(parish.timezone):
         errors.append(("received_on", _l("La fecha no puede ser futura.")))
     source = " ".join((data.source or "").split())
     if not source or len(source) > 120:

@@ -43,6 +43,11 @@ class EnrolmentForm(FlaskForm):
     active = HiddenField(validators=[DataRequired()])
 
 
+class DecideForm(FlaskForm):
+    """Accept or decline another parish's request to join the shop (the button says
+    which)."""
+
+
 class ShopkeeperForm(FlaskForm):
     name = StringField(_l("Nombre"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Correo"), validators=[DataRequired(), Length(max=254)])

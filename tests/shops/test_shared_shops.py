@@ -1,0 +1,196 @@
+"""Shared shops: one owning parish (the one that registered the shop) edits it and makes
+its accounts; another parish joins only when the shop or its owning parish accepts, and
+then sees the shop's name, address and categories and its own dealings with it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from voucher.auth.models import User
+from voucher.shops.models import Shop, ShopParish
+
+STOLEN = "Banco Falso, cuenta 999-999"
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def enrolled(db, shop_id: int, parish_id: int) -> bool | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(ShopParish.active).where(
+            ShopParish.shop_id == shop_id, ShopParish.parish_id == parish_id
+        )
+    )
+
+
+def shop_data(shop: Shop, **changes) -> dict:
+    data = {
+        "name": shop.name,
+        "rut": shop.rut,
+        "owner_name": shop.owner_name,
+        "address": shop.address,
+        "phone": shop.phone,
+        "food": "y",
+        "hygiene": "y",
+        "payment_details": shop.payment_details,
+    }
+    data.update(changes)
+    return data
+
+
+def dress_up(db, shop: Shop) -> None:
+    """Give the shop the details another parish must not see."""
+    shop.address = "Pasaje Los Aromos 123"
+    shop.phone = "+56 9 8765 4321"
+    shop.payment_details = "BancoEstado, CuentaRUT 76086428"
+    db.session.commit()
+
+
+def test_another_parish_cannot_take_over_a_shop_by_its_id(
+    api, login_as, app, db, world, issue, redeem_now
+):
+    """Finding 1: parish B's admin, with the shop's id alone, enrolled parish A's shop,
+    read its owner data, changed its bank details and made a shopkeeper who then read
+    and voided parish A's redemptions."""
+    shop, parish_b = world.shops["a"], world.parishes["b"]
+    dress_up(db, shop)
+    keeper_email = world.users[("a", "shopkeeper")].email
+    done = redeem_now(issue(15000), 4000)
+
+    answer = api("admin", "b").post(f"/api/v1/shops/{shop.id}/enrolment", json={})
+    assert answer.status_code == 202
+    assert answer.get_json()["status"] == "pending"
+    assert enrolled(db, shop.id, parish_b.id) is None  # takes no vouchers of parish B yet
+
+    admin_b = login_as("admin", "b")
+    seen = admin_b.get(f"/shops/{shop.id}")
+    assert seen.status_code == 404
+    for secret in (shop.owner_name, shop.phone, shop.payment_details, keeper_email):
+        assert secret not in page(seen)
+
+    edit = admin_b.post(f"/shops/{shop.id}/edit", data=shop_data(shop, payment_details=STOLEN))
+    assert edit.status_code == 404
+    made = admin_b.post(
+        f"/shops/{shop.id}/shopkeepers",
+        data={"name": "Intruso", "email": "intruso@example.cl", "password": "una-clave-larga"},
+    )
+    assert made.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Shop, shop.id).payment_details != STOLEN
+    assert db.session.scalar(sa.select(User).where(User.email == "intruso@example.cl")) is None
+
+    # The intruder account could not be made, so nobody outside parish A reads its day.
+    intruder = app.test_client()
+    intruder.post("/login", data={"email": "intruso@example.cl", "password": "una-clave-larga"})
+    assert intruder.get("/shops/today").status_code == 302  # to the login page
+    assert f"{done.id:06d}" not in page(intruder.get("/shops/today"))
+
+
+def test_even_once_joined_another_parish_cannot_edit_the_shop_or_make_its_accounts(
+    login_as, db, world
+):
+    shop = world.shops["a"]
+    dress_up(db, shop)
+    join(login_as, db, world)
+    admin_b = login_as("admin", "b")
+    html = page(admin_b.get(f"/shops/{shop.id}"))
+    assert shop.name in html and "Pasaje Los Aromos 123" in html
+    for secret in (
+        shop.owner_name,
+        shop.phone,
+        shop.payment_details,
+        world.users[("a", "shopkeeper")].email,
+    ):
+        assert secret not in html
+    assert admin_b.get(f"/shops/{shop.id}/edit").status_code == 403
+    edit = admin_b.post(f"/shops/{shop.id}/edit", data=shop_data(shop, payment_details=STOLEN))
+    assert edit.status_code == 403
+    made = admin_b.post(
+        f"/shops/{shop.id}/shopkeepers",
+        data={"name": "Intruso", "email": "intruso@example.cl", "password": "una-clave-larga"},
+    )
+    assert made.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Shop, shop.id).payment_details != STOLEN
+    assert db.session.scalar(sa.select(User).where(User.email == "intruso@example.cl")) is None
+
+
+def join(login_as, db, world, accept_as: str = "admin") -> None:
+    """Parish B asks to join parish A's shop by its RUT; parish A's admin (or the shop's
+    shopkeeper) accepts."""
+    shop = world.shops["a"]
+    asked = login_as("admin", "b").post("/shops/enrol", data={"rut": shop.rut})
+    assert asked.status_code == 302
+    request_id = pending_request_id(db, shop.id, world.parishes["b"].id)
+    who = login_as(accept_as, "a")
+    accepted = who.post(f"/shops/requests/{request_id}/accept")
+    assert accepted.status_code == 302
+    assert enrolled(db, shop.id, world.parishes["b"].id) is True
+
+
+def pending_request_id(db, shop_id: int, parish_id: int) -> int:
+    from voucher.shops.models import ShopJoinRequest
+
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(ShopJoinRequest.id).where(
+            ShopJoinRequest.shop_id == shop_id,
+            ShopJoinRequest.parish_id == parish_id,
+            ShopJoinRequest.status == "pending",
+        )
+    )
+
+
+def test_the_shop_takes_a_joining_parishs_vouchers_only_once_accepted(login_as, db, world, issue):
+    shop, keeper = world.shops["a"], world.users[("a", "shopkeeper")]
+    theirs = issue(15000, parish="b")
+    login_as("admin", "b").post("/shops/enrol", data={"rut": shop.rut})
+    phone = login_as("shopkeeper", "a")
+    refused = page(phone.get(f"/shops/voucher?code={theirs.code}"))
+    assert "COMERCIO NO ADHERIDO" in refused and "COBRAR" not in refused
+    asks = page(phone.get("/shops/scan"))
+    assert "Parroquia San Esteban pide adherir su comercio" in asks
+    request_id = pending_request_id(db, shop.id, world.parishes["b"].id)
+    assert phone.post(f"/shops/requests/{request_id}/accept").status_code == 302
+    assert "COBRAR" in page(phone.get(f"/shops/voucher?code={theirs.code}"))
+    assert keeper.shop_id == shop.id
+
+
+def test_each_parish_sees_only_its_own_part_of_a_shared_shop(
+    login_as, db, world, issue, redeem_now
+):
+    """The shop's own day, statement and voids are shop-wide; each parish's treasurer
+    sees and voids only what its own vouchers paid."""
+    shop = world.shops["a"]
+    join(login_as, db, world, accept_as="shopkeeper")
+    ours = redeem_now(issue(15000), 4000)
+    theirs = redeem_now(issue(12000, parish="b"), 3000)  # at shop "a", with parish b's voucher
+    ours_no, theirs_no = f"N° {ours.id:06d}", f"N° {theirs.id:06d}"
+
+    phone = login_as("shopkeeper", "a")
+    day = page(phone.get("/shops/today"))
+    assert ours_no in day and theirs_no in day
+    mine = page(phone.get("/treasury/my-statement"))
+    assert "Parroquia Jesús Maestro" in mine and "Parroquia San Esteban" in mine
+
+    period = "?date_from=2026-01-01&date_to=2026-12-31"
+    treasurer_b = login_as("treasurer", "b")
+    seen_b = page(treasurer_b.get(f"/treasury/shops/{shop.id}/statement{period}"))
+    assert theirs_no in seen_b and ours_no not in seen_b
+    treasurer_a = login_as("treasurer", "a")
+    seen_a = page(treasurer_a.get(f"/treasury/shops/{shop.id}/statement{period}"))
+    assert ours_no in seen_a and theirs_no not in seen_a
+
+    voided = {"reason": "Error de monto"}
+    assert treasurer_b.post(f"/treasury/redemptions/{ours.id}/void", data=voided).status_code == 404
+    assert treasurer_a.post(f"/treasury/redemptions/{theirs.id}/void", data=voided).status_code == (
+        404
+    )
+    assert treasurer_b.post(f"/treasury/redemptions/{theirs.id}/void", data=voided).status_code == (
+        302
+    )
+    assert phone.post(f"/shops/redemptions/{ours.id}/void", data=voided).status_code == 302
+    db.session.expire_all()
+    assert {r.status.value for r in (ours, theirs)} == {"voided"}

@@ -19,15 +19,20 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("shop", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("owner_parish_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("payment_details_changed_at", UTCDateTime(), nullable=True)
+    # Plain ALTER TABLE on both engines: rebuilding the shop table (SQLite's batch mode)
+    # would drop a table other tables' rows point to.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE shop ADD COLUMN owner_parish_id INTEGER "
+            "CONSTRAINT fk_shop_owner_parish_id_parish REFERENCES parish (id)"
         )
-        batch_op.create_index(batch_op.f("ix_shop_owner_parish_id"), ["owner_parish_id"])
-        batch_op.create_foreign_key(
-            batch_op.f("fk_shop_owner_parish_id_parish"), "parish", ["owner_parish_id"], ["id"]
+    else:
+        op.add_column("shop", sa.Column("owner_parish_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_shop_owner_parish_id_parish"), "shop", "parish", ["owner_parish_id"], ["id"]
         )
+    op.create_index(op.f("ix_shop_owner_parish_id"), "shop", ["owner_parish_id"])
+    op.add_column("shop", sa.Column("payment_details_changed_at", UTCDateTime(), nullable=True))
     op.execute(
         """
         UPDATE shop SET owner_parish_id = (
@@ -71,8 +76,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table("shop_join_request")
-    with op.batch_alter_table("shop", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_shop_owner_parish_id_parish"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_shop_owner_parish_id"))
-        batch_op.drop_column("payment_details_changed_at")
-        batch_op.drop_column("owner_parish_id")
+    op.drop_index(op.f("ix_shop_owner_parish_id"), table_name="shop")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f("fk_shop_owner_parish_id_parish"), "shop", type_="foreignkey")
+    op.drop_column("shop", "payment_details_changed_at")
+    op.drop_column("shop", "owner_parish_id")

@@ -4,9 +4,15 @@ then sees the shop's name, address and categories and its own dealings with it."
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime
+
+import pypdf
 import sqlalchemy as sa
 
+from voucher.audit.models import AuditEvent
 from voucher.auth.models import User
+from voucher.dates import format_datetime
 from voucher.shops.models import Shop, ShopParish
 
 STOLEN = "Banco Falso, cuenta 999-999"
@@ -194,3 +200,79 @@ def test_each_parish_sees_only_its_own_part_of_a_shared_shop(
     assert phone.post(f"/shops/redemptions/{ours.id}/void", data=voided).status_code == 302
     db.session.expire_all()
     assert {r.status.value for r in (ours, theirs)} == {"voided"}
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+
+
+def test_a_change_of_bank_details_is_audited_for_the_owner_and_told_on_statements(
+    login_as, db, world, issue, redeem_now
+):
+    shop, parish_a = world.shops["a"], world.parishes["a"]
+    join(login_as, db, world)
+    redeem_now(issue(15000), 4000)
+    admin = login_as("admin")
+    unchanged = admin.post(f"/shops/{shop.id}/edit", data=shop_data(shop, name="Almacén Uno"))
+    assert unchanged.status_code == 302
+    assert "se modificaron" not in page(login_as("shopkeeper").get("/treasury/my-statement"))
+
+    new = "BancoEstado, cuenta vista 555"
+    edit = admin.post(f"/shops/{shop.id}/edit", data=shop_data(shop, payment_details=new))
+    assert edit.status_code == 302
+    db.session.expire_all()
+    changed_at = db.session.get(Shop, shop.id).payment_details_changed_at
+    assert changed_at is not None
+    when = format_datetime(changed_at, parish_a.timezone)
+
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "shop_payment_details_changed")
+    ).all()
+    assert [(e.parish_id, e.shop_id) for e in events] == [(parish_a.id, shop.id)]
+    trail = page(admin.get("/audit/?action=shop_payment_details_changed"))
+    assert "Datos para pagarle al comercio modificados" in trail and new in trail
+    assert new not in page(login_as("admin", "b").get("/audit/"))  # another parish's trail
+
+    phone = login_as("shopkeeper")
+    mine = page(phone.get("/treasury/my-statement"))
+    assert mine.count(f"se modificaron el {when}") == 2  # on each parish's statement
+    period = "?date_from=2026-01-01&date_to=2026-12-31"
+    text = pdf_text(phone.get(f"/treasury/my-statement/{parish_a.id}.pdf{period}"))
+    assert "Datos para pagarle modificados el" in text and when in text
+    treasurer_b = login_as("treasurer", "b")
+    theirs = page(treasurer_b.get(f"/treasury/shops/{shop.id}/statement{period}"))
+    assert f"se modificaron el {when}" in theirs and new not in theirs
+
+
+def test_the_migration_gives_each_shop_the_parish_of_its_earliest_enrolment(db, world):
+    """Shops registered before ownership existed: the parish that enrolled them first owns
+    them; parishes enrolled later stay enrolled, as parishes that joined."""
+    from flask_migrate import downgrade, upgrade
+
+    s = db.session
+    a, b = world.parishes["a"], world.parishes["b"]
+    early, late = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
+    shared = Shop(name="Almacén Compartido", rut="76086428-5", owner_name="", address="")
+    s.add(shared)
+    s.flush()
+    s.add_all(
+        [
+            ShopParish(shop_id=shared.id, parish_id=a.id, active=True, created_at=late),
+            ShopParish(shop_id=shared.id, parish_id=b.id, active=True, created_at=early),
+        ]
+    )
+    orphan = Shop(name="Sin parroquia", rut="12345678-5", owner_name="", address="")
+    s.add(orphan)
+    s.commit()
+    ids = {"a": world.shops["a"].id, "b": world.shops["b"].id, "shared": shared.id}
+    orphan_id, a_id, b_id = orphan.id, a.id, b.id
+    s.close()
+    downgrade(revision="0005")
+    assert "shop_join_request" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    owners = dict(s.execute(sa.select(Shop.id, Shop.owner_parish_id)).tuples().all())
+    assert owners[ids["a"]] == a_id and owners[ids["b"]] == b_id
+    assert owners[ids["shared"]] == b_id  # enrolled in b first
+    assert owners[orphan_id] is None
+    assert enrolled(db, ids["shared"], a_id) is True

@@ -54,6 +54,8 @@ class ShopStatement:
     lines: Sequence[StatementLine]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    # When the shop's bank details were last changed (None: never since registered).
+    payment_details_changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -276,3 +276,52 @@ def test_the_migration_gives_each_shop_the_parish_of_its_earliest_enrolment(db, 
     assert owners[ids["shared"]] == b_id  # enrolled in b first
     assert owners[orphan_id] is None
     assert enrolled(db, ids["shared"], a_id) is True
+
+
+def test_join_requests_on_the_api(api, db, world):
+    shop, parish_b = world.shops["a"], world.parishes["b"]
+    asker = api("admin", "b")
+    wrong = asker.post(f"/api/v1/shops/{shop.id}/enrolment", json={"rut": "11.111.111-1"})
+    assert wrong.status_code == 404
+    asked = asker.post(f"/api/v1/shops/{shop.id}/enrolment", json={"rut": shop.rut})
+    assert asked.status_code == 202
+    request_id = asked.get_json()["request_id"]
+    sent = asker.get("/api/v1/shops/join-requests").get_json()["items"]
+    assert [(r["id"], r["shop_id"], r["status"]) for r in sent] == [
+        (request_id, shop.id, "pending")
+    ]
+
+    # Neither the asking parish nor another shop answers it; the owner's staff cannot.
+    assert asker.post(f"/api/v1/shops/join-requests/{request_id}/accept").status_code == 404
+    other_keeper = api("shopkeeper", "b")
+    assert other_keeper.post(f"/api/v1/shops/join-requests/{request_id}/accept").status_code == (
+        404
+    )
+    assert api("staff").post(f"/api/v1/shops/join-requests/{request_id}/accept").status_code == (
+        403
+    )
+    assert enrolled(db, shop.id, parish_b.id) is None
+
+    owner = api("admin")
+    waiting = owner.get("/api/v1/shops/join-requests").get_json()["items"]
+    assert [(r["id"], r["parish"]["slug"]) for r in waiting] == [(request_id, "san-esteban")]
+    declined = owner.post(f"/api/v1/shops/join-requests/{request_id}/decline")
+    assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
+    again = owner.post(f"/api/v1/shops/join-requests/{request_id}/accept")
+    assert again.status_code == 409 and again.get_json()["reason"] == "not_pending"
+    assert enrolled(db, shop.id, parish_b.id) is None
+
+    second = asker.post(f"/api/v1/shops/{shop.id}/enrolment", json={}).get_json()["request_id"]
+    assert second != request_id
+    accepted = owner.post(f"/api/v1/shops/join-requests/{second}/accept")
+    assert accepted.status_code == 200
+    assert enrolled(db, shop.id, parish_b.id) is True
+    assert asker.post(f"/api/v1/shops/{shop.id}/enrolment", json={}).status_code == 409
+    events = db.session.scalars(
+        sa.select(AuditEvent.action).where(
+            AuditEvent.parish_id == world.parishes["a"].id, AuditEvent.action.like("shop_join%")
+        )
+    ).all()
+    assert sorted(events) == sorted(
+        ["shop_join_requested", "shop_join_declined", "shop_join_requested", "shop_join_accepted"]
+    )

@@ -325,3 +325,15 @@ def test_join_requests_on_the_api(api, db, world):
     assert sorted(events) == sorted(
         ["shop_join_requested", "shop_join_declined", "shop_join_requested", "shop_join_accepted"]
     )
+
+
+def test_unknown_codes_tried_at_a_shared_shop_are_in_its_owners_scan_log_only(login_as, db, world):
+    from tests.shops.conftest import unknown_code
+
+    join(login_as, db, world)
+    login_as("shopkeeper").get("/shops/voucher", query_string={"code": unknown_code()})
+    keeper_name = world.users[("a", "shopkeeper")].name
+    owner = page(login_as("admin").get("/audit/scans"))
+    assert "Código no encontrado o mal escrito" in owner and keeper_name in owner
+    joined = page(login_as("admin", "b").get("/audit/scans"))
+    assert "Código no encontrado o mal escrito" not in joined and keeper_name not in joined

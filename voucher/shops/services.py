@@ -87,6 +87,15 @@ def require_owner(shop: Shop, parish_id: int | None) -> None:
         raise NotShopOwner()
 
 
+def get_owned_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
+    """A shop the parish owns, for what only the owner does (edit it, make or manage its
+    accounts and devices): 404 for a shop the parish has no part in, 403
+    ``not_shop_owner`` for one it only joined."""
+    shop = get_parish_shop(session, parish_id, shop_id)
+    require_owner(shop, parish_id)
+    return shop
+
+
 def create_shop(session: Session, data: ShopInput, user: Any = None) -> Shop:
     """Refuses a bad RUT (with the reason), no category, and a RUT already registered."""
     cleaned, errors = _clean(data)

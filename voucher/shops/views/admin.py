@@ -175,8 +175,7 @@ def _shop_form(shop: Shop) -> ShopForm:
 @role_required(Role.ADMIN)
 def edit(shop_id: int):
     user = require_actor()
-    shop = queries.get_parish_shop(db.session, parish_id(), shop_id)
-    services.require_owner(shop, parish_id())
+    shop = services.get_owned_shop(db.session, parish_id(), shop_id)
     form = _shop_form(shop)
     if form.validate_on_submit():
         try:
@@ -209,8 +208,7 @@ def enrolment(shop_id: int):
 @role_required(Role.ADMIN)
 def add_shopkeeper(shop_id: int):
     user = require_actor()
-    shop = queries.get_parish_shop(db.session, parish_id(), shop_id)
-    services.require_owner(shop, parish_id())
+    shop = services.get_owned_shop(db.session, parish_id(), shop_id)
     form = ShopkeeperForm()
     if form.validate_on_submit():
         try:

@@ -51,3 +51,22 @@ def test_a_parish_joins_a_shop_only_once_its_shopkeeper_accepts(open_page, site,
     screenshot(other, screenshots_dir, "shared-shop-joined")
     refused = other.goto(f"/shops/{site.ids['aromos']}/edit")
     assert refused.status == 403
+
+
+def test_the_shopkeeper_changes_the_bank_details_and_the_statement_says_so(
+    open_page, site, screenshots_dir
+):
+    phone = open_page("phone")
+    login(phone, site.emails["aromos"], site.password)
+    phone.goto("/treasury/my-statement")
+    phone.get_by_role("link", name="Teléfono y datos para pagarle").click()
+    phone.get_by_label("Datos para pagarle").fill("Banco de Chile, cuenta corriente 0001")
+    phone.get_by_role("button", name="Guardar").click()
+    expect(phone.get_by_text("Datos del comercio guardados.")).to_be_visible()
+    expect(phone.get_by_text(re.compile("Modificados el"))).to_be_visible()
+    check_accessibility(phone, "shop contact")
+    screenshot(phone, screenshots_dir, "shop-contact")
+    phone.goto("/treasury/my-statement")
+    # On the statement of each parish the shop takes part in.
+    notices = phone.get_by_text(re.compile(f"Los datos para pagarle a {SHOP} se modificaron"))
+    expect(notices.first).to_be_visible()

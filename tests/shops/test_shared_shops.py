@@ -337,3 +337,33 @@ def test_unknown_codes_tried_at_a_shared_shop_are_in_its_owners_scan_log_only(lo
     assert "Código no encontrado o mal escrito" in owner and keeper_name in owner
     joined = page(login_as("admin", "b").get("/audit/scans"))
     assert "Código no encontrado o mal escrito" not in joined and keeper_name not in joined
+
+
+def test_the_shopkeeper_keeps_the_bank_details_and_the_owner_sees_every_change(login_as, db, world):
+    shop, parish_a = world.shops["a"], world.parishes["a"]
+    join(login_as, db, world)
+    phone = login_as("shopkeeper")
+    assert "Teléfono y datos para pagarle" in page(phone.get("/treasury/my-statement"))
+    form = page(phone.get("/shops/my-shop"))
+    assert shop.name in form
+    too_long = phone.post("/shops/my-shop", data={"phone": "9" * 31, "payment_details": "x"})
+    assert too_long.status_code == 422
+    new = "Banco de Chile, cuenta corriente 0001"
+    saved = phone.post("/shops/my-shop", data={"phone": "+56 2 2222 3333", "payment_details": new})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Shop, shop.id)
+    assert changed.payment_details == new and changed.phone == "+56 2 2222 3333"
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "shop_payment_details_changed")
+    ).one()
+    assert (event.parish_id, event.shop_id) == (parish_a.id, shop.id)
+    assert event.user_id == world.users[("a", "shopkeeper")].id
+    assert new in page(login_as("admin").get("/audit/?action=shop_payment_details_changed"))
+    assert new not in page(login_as("admin", "b").get("/audit/"))
+    when = format_datetime(changed.payment_details_changed_at, parish_a.timezone)
+    period = "?date_from=2026-01-01&date_to=2026-12-31"
+    theirs = page(login_as("treasurer", "b").get(f"/treasury/shops/{shop.id}/statement{period}"))
+    assert f"se modificaron el {when}" in theirs
+    assert login_as("shopkeeper", "b").get("/shops/my-shop").status_code == 200  # its own shop
+    assert login_as("admin").get("/shops/my-shop").status_code == 403

@@ -133,8 +133,10 @@ def _join_request_out(asked: ShopJoinRequest) -> JoinRequestOut:
 @spec.validate(json=ShopIn, resp=responses(HTTP_201=ShopOut, problems=(409,)), tags=["shops"])
 @role_required(Role.ADMIN)
 def create_shop(json: ShopIn):
-    """Register a shop and enrol it in the admin's parish. A RUT already registered
-    (by any parish) answers 409 with `existing_id`: enrol that shop instead."""
+    """Register a shop and enrol it in the admin's parish, which owns it: only this
+    parish edits it and makes its accounts. A RUT already registered (by any parish)
+    answers 409 with `existing_id`: ask to join that shop instead (`POST
+    /api/v1/shops/{existing_id}/enrolment`)."""
     user = require_actor()
     shop = services.create_shop(db.session, services.ShopInput(**json.model_dump()), user)
     services.enrol_shop(db.session, shop, parish_id(), user)
@@ -145,7 +147,8 @@ def create_shop(json: ShopIn):
 @spec.validate(query=PageQuery, resp=responses(HTTP_200=ShopList), tags=["shops"])
 @role_required(Role.ADMIN, Role.TREASURER)
 def list_shops(query: PageQuery):
-    """Shops enrolled in the parish, now or before (`active` says which take vouchers)."""
+    """Shops enrolled in the parish, now or before (`active` says which take vouchers).
+    A shop another parish registered (`owned: false`) shows no owner name or phone."""
     pid = parish_id()
     shops, cursor = paginate(queries.parish_shops(pid), Shop.id, query.limit, query.cursor)
     enrolled = queries.enrolled_now(db.session, pid, [s.id for s in shops])

@@ -33,6 +33,16 @@ class ShopForm(FlaskForm):
         return [c for c, field in (("food", self.food), ("hygiene", self.hygiene)) if field.data]
 
 
+class ShopContactForm(FlaskForm):
+    """What the shop's own shopkeeper may change."""
+
+    phone = StringField(_l("Teléfono"), validators=[Length(max=30)])
+    payment_details = TextAreaField(
+        _l("Datos para pagarle (banco, tipo y número de cuenta)"),
+        validators=[Length(max=500)],
+    )
+
+
 class EnrolByRutForm(FlaskForm):
     rut = StringField(_l("RUT del comercio"), validators=[DataRequired(), Length(max=20)])
 

@@ -119,13 +119,20 @@ def update_shop(session: Session, shop: Shop, data: ShopInput, user: Any) -> Sho
     _refuse_taken_rut(
         session, sa.select(Shop.id).where(Shop.rut == cleaned["rut"], Shop.id != shop.id)
     )
+    _apply(session, shop, cleaned, user)
+    return shop
+
+
+def _apply(session: Session, shop: Shop, cleaned: dict, user: Any) -> None:
+    """Write the changes, audited under the owning parish and the shop (where those who
+    are paid into it look); a change of bank details is audited on its own, before and
+    after, and dated on the shop for its statements."""
     before = shop.payment_details
     for key, value in cleaned.items():
         setattr(shop, key, value)
-    # Under the owning parish and the shop: where those who are paid into it look.
     where = {"parish_id": shop.owner_parish_id, "shop_id": shop.id}
     record(session, "shop_updated", user=user, obj=shop, **where)
-    if cleaned["payment_details"] != before:
+    if shop.payment_details != before:
         shop.payment_details_changed_at = utcnow()
         record(
             session,
@@ -133,9 +140,28 @@ def update_shop(session: Session, shop: Shop, data: ShopInput, user: Any) -> Sho
             user=user,
             obj=shop,
             before=before,
-            after=cleaned["payment_details"],
+            after=shop.payment_details,
             **where,
         )
+
+
+def update_shop_contact(
+    session: Session, shop: Shop, *, phone: str, payment_details: str, user: Any
+) -> Shop:
+    """The shop's own shopkeeper changes its phone and bank details (the rest is the
+    owning parish's to change). Refuses anyone but that shop's shopkeeper (403) and text
+    too long (422)."""
+    if user.role != Role.SHOPKEEPER or user.shop_id != shop.id:
+        raise Forbidden()
+    cleaned = {"phone": (phone or "").strip(), "payment_details": (payment_details or "").strip()}
+    errors = [
+        (key, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit))
+        for key, limit in (("phone", 30), ("payment_details", 500))
+        if len(cleaned[key]) > limit
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    _apply(session, shop, cleaned, user)
     return shop
 
 

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from voucher.auth.access import parish_id, require_actor, role_required
+from voucher.auth.access import shop_id as own_shop_id
 from voucher.auth.models import Role
 from voucher.errors import DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
@@ -19,6 +20,7 @@ from voucher.shops.forms import (
     DecideForm,
     EnrolByRutForm,
     EnrolmentForm,
+    ShopContactForm,
     ShopForm,
     ShopkeeperForm,
 )
@@ -275,3 +277,35 @@ def _decide(request_id: int, *, accept: bool):
     else:
         flash(_("Solicitud de %(parish)s rechazada.", parish=name), "success")
     return redirect(back)
+
+
+# --- the shop's own contact and bank details --------------------------------------------
+
+
+@bp.route("/my-shop", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def my_shop():
+    """The shopkeeper keeps the shop's phone and bank details up to date; every change of
+    the bank details is in the owning parish's audit log and on the next statements."""
+    user = require_actor()
+    shop = db.session.get(Shop, own_shop_id())
+    form = (
+        ShopContactForm()
+        if request.method == "POST"
+        else ShopContactForm(data={"phone": shop.phone, "payment_details": shop.payment_details})
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_shop_contact(
+                db.session,
+                shop,
+                phone=form.phone.data or "",
+                payment_details=form.payment_details.data or "",
+                user=user,
+            )
+            flash(_("Datos del comercio guardados."), "success")
+            return redirect(url_for("shops.my_shop"))
+        except ValidationFailed as error:
+            form_error(form, error)
+    status = 422 if form.errors else 200
+    return render_template("shops/my_shop.html", shop=shop, form=form), status

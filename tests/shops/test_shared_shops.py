@@ -367,3 +367,29 @@ def test_the_shopkeeper_keeps_the_bank_details_and_the_owner_sees_every_change(l
     assert f"se modificaron el {when}" in theirs
     assert login_as("shopkeeper", "b").get("/shops/my-shop").status_code == 200  # its own shop
     assert login_as("admin").get("/shops/my-shop").status_code == 403
+
+
+def test_of_two_answers_sent_at_once_only_one_counts(db, world):
+    """The answer is a conditional UPDATE: an answer given meanwhile (here, behind the
+    back of the request already read) makes this one 409, and nothing is enrolled."""
+    import pytest
+
+    from voucher.shops.models import ShopJoinRequest
+    from voucher.shops.sharing import RequestNotPending, decide, request_to_join
+
+    s = db.session
+    asked = request_to_join(
+        s, world.shops["a"], world.parishes["b"].id, world.users[("b", "admin")]
+    )
+    s.commit()
+    assert asked.status == "pending"  # read, then answered elsewhere:
+    s.execute(
+        sa.update(ShopJoinRequest)
+        .where(ShopJoinRequest.id == asked.id)
+        .values(status="declined")
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(RequestNotPending):
+        decide(s, asked, True, world.users[("a", "shopkeeper")])
+    s.rollback()
+    assert enrolled(db, world.shops["a"].id, world.parishes["b"].id) is None

@@ -100,12 +100,21 @@ def get_request_to_decide(session: Session, user: Any, request_id: Any) -> ShopJ
 def decide(session: Session, asked: ShopJoinRequest, accept: bool, user: Any) -> ShopJoinRequest:
     """Accept (the shop then takes the parish's vouchers) or decline a waiting request.
     Refuses one already answered (409 ``not_pending``)."""
-    if asked.status != JoinStatus.PENDING:
+    # A conditional UPDATE: of two answers sent at once, one wins and the other is 409.
+    answered = session.execute(
+        sa.update(ShopJoinRequest)
+        .where(ShopJoinRequest.id == asked.id, ShopJoinRequest.status == JoinStatus.PENDING)
+        .values(
+            status=JoinStatus.ACCEPTED if accept else JoinStatus.DECLINED,
+            decided_by_id=user.id,
+            decided_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(asked)
+    if answered != 1:
         raise RequestNotPending()
     shop = asked.shop
-    asked.status = JoinStatus.ACCEPTED if accept else JoinStatus.DECLINED
-    asked.decided_by_id = user.id
-    asked.decided_at = utcnow()
     if accept:
         if shop.owner_parish_id is None:
             shop.owner_parish_id = asked.parish_id

@@ -393,3 +393,16 @@ def test_of_two_answers_sent_at_once_only_one_counts(db, world):
         decide(s, asked, True, world.users[("a", "shopkeeper")])
     s.rollback()
     assert enrolled(db, world.shops["a"].id, world.parishes["b"].id) is None
+
+
+def test_enrolling_another_parishs_shop_directly_is_refused(db, world):
+    """The service every registering path calls: it enrols a shop in the parish that owns
+    it (or owns nothing yet), never in another parish without an accepted request."""
+    import pytest
+
+    from voucher.shops.services import JoinNeedsConsent, enrol_shop
+
+    with pytest.raises(JoinNeedsConsent):
+        enrol_shop(db.session, world.shops["a"], world.parishes["b"].id)
+    db.session.rollback()
+    assert enrolled(db, world.shops["a"].id, world.parishes["b"].id) is None

@@ -16,7 +16,7 @@ from voucher.ledger.models import (
 )
 from voucher.parishes.models import Parish
 from voucher.programs.models import Category, Cycle, Enrolment, Program
-from voucher.shops.models import Shop, ShopParish
+from voucher.shops.models import Shop, ShopJoinRequest, ShopParish
 from voucher.treasury.models import (
     Fund,
     PaymentMethod,
@@ -64,6 +64,7 @@ __all__ = [
     "SettlementLine",
     "SettlementStatus",
     "Shop",
+    "ShopJoinRequest",
     "ShopParish",
     "Transfer",
     "User",

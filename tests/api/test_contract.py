@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.api.conftest import assert_problem
+from tests.api.conftest import Api, assert_problem
 from tests.api.contract import CODE, FAMILY, FUND, PROGRAM, PROGRAM_REPORT, SHOP, VOUCHER
+from voucher.auth.services import create_token
 from voucher.dates import local_today
 from voucher.programs.services import ProgramInput, create_program
 
@@ -225,7 +226,7 @@ def test_rounds(as_role, seed, world):
 # --- shops and redemptions ------------------------------------------------------------------
 
 
-def test_shops_are_registered_and_enrolled(as_role, seed):
+def test_shops_are_registered_and_enrolled(app, db, world, as_role, seed):
     admin = as_role("admin")
     body = {
         "name": "Almacén La Esquina",
@@ -249,8 +250,14 @@ def test_shops_are_registered_and_enrolled(as_role, seed):
         ["rut"],
     )
     other = seed.objects["other_shop"].id
-    enrolled = admin.post(f"/api/v1/shops/{other}/enrolment", json={})
-    assert enrolled.status_code == 201
+    asked = admin.post(f"/api/v1/shops/{other}/enrolment", json={})
+    assert asked.status_code == 202  # another parish's shop: it must accept first
+    assert asked.get_json()["status"] == "pending" and asked.get_json()["active"] is False
+    _row, token = create_token(db.session, world.users[("b", "shopkeeper")], "pruebas")
+    db.session.commit()
+    keeper = Api(app.test_client(), token)
+    accepted = keeper.post(f"/api/v1/shops/join-requests/{asked.get_json()['request_id']}/accept")
+    assert accepted.status_code == 200
     assert_problem(admin.post(f"/api/v1/shops/{other}/enrolment", json={}), 409, "already_enrolled")
     assert_problem(as_role("staff").post("/api/v1/shops", json=body), 403)
 

@@ -83,6 +83,7 @@ def objects(db, world):
         s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer
     )
     s.commit()
+    asked = _third_parish_asks_to_join(s, world.shops["a"])
     return {
         "program": program.id,
         "family": family.id,
@@ -95,7 +96,21 @@ def objects(db, world):
         "token": 10**6,
         "user": world.users[("a", "staff")].id,
         "parish": parish.id,
+        "request": asked.id,
     }
+
+
+def _third_parish_asks_to_join(s, shop):
+    """A request to join parish "a"'s shop, waiting, from a parish nobody else is in."""
+    from tests import factories
+    from voucher.parishes.services import create_parish
+    from voucher.shops.sharing import request_to_join
+
+    third = create_parish(s, slug="santa-ana", name="Parroquia Santa Ana")
+    admin = factories.user(s, Role.ADMIN, third)
+    asked = request_to_join(s, shop, third.id, admin)
+    s.commit()
+    return asked
 
 
 KIND_WORDS = {
@@ -136,12 +151,15 @@ QUERIES = {
     "statement.pdf": "?from=2026-01-01&to=2026-12-31",
     "statement.csv": "?from=2026-01-01&to=2026-12-31",
 }
-# Shops are shared between parishes: an admin may enrol any existing shop in their own parish.
+# Shops are shared between parishes: an admin may ask to join any registered shop (202).
 SHARED = {"api.enrol_shop"}
 
 
 def call(client, method, path, api_token=None):
-    path += next((q for suffix, q in QUERIES.items() if path.endswith(suffix)), "")
+    query = next((q for suffix, q in QUERIES.items() if path.endswith(suffix)), "")
+    if query and not path.startswith("/api/"):  # the web pages name the days date_from, date_to
+        query = query.replace("from=", "date_from=").replace("to=", "date_to=")
+    path += query
     headers = {"Authorization": f"Bearer {api_token}"} if api_token else {}
     if method == "GET":
         return client.get(path, headers=headers)
@@ -230,3 +248,99 @@ def test_other_parishes_objects_answer_404(app, world, objects, tokens):
                 if response.status_code not in ok:
                     problems.append(f"{role}@b {method} {path}: {response.status_code}")
     assert problems == [], "\n".join(problems)
+
+
+# --- a second parish that joined parish "a"'s shop ---------------------------------------
+#
+# The owner-only rule: the owning parish edits the shop and makes its accounts; a parish
+# that joined sees the shop's name, address and categories, pauses its own enrolment, and
+# reads its own statement and balance with the shop (403 where it may see the shop but
+# not act on it). Everything else of parish "a" (its redemptions, settlements, vouchers,
+# join requests) stays 404.
+JOINED = {
+    ("shops.detail", "GET"): 200,
+    ("shops.edit", "GET"): 403,
+    ("shops.edit", "POST"): 403,
+    ("shops.add_shopkeeper", "POST"): 403,
+    ("shops.enrolment", "POST"): 302,  # its own enrolment (nothing posted: back to the page)
+    ("api.enrol_shop", "POST"): 409,  # already_enrolled
+    ("treasury.shop_statement", "GET"): 200,
+    ("treasury.shop_statement_pdf", "GET"): 200,
+    ("treasury.shop_statement_csv", "GET"): 200,
+    ("api.shop_balance", "GET"): 200,
+    ("api.statement_pdf", "GET"): 200,
+    ("api.statement_csv_file", "GET"): 200,
+}
+
+
+@pytest.fixture
+def joined(db, world, objects):
+    """Parish "b" asked to join parish "a"'s shop and the shop's shopkeeper accepted."""
+    from voucher.shops.sharing import decide, request_to_join
+
+    s = db.session
+    shop = world.shops["a"]
+    asked = request_to_join(s, shop, world.parishes["b"].id, world.users[("b", "admin")])
+    decide(s, asked, True, world.users[("a", "shopkeeper")])
+    s.commit()
+    return shop
+
+
+def test_a_parish_that_joined_a_shared_shop_gets_the_owner_only_answers(
+    app, world, objects, tokens, joined
+):
+    problems = []
+    clients = {role: web_client(app, world, role, "b") for role in ROLES}
+    for rule in guarded_rules(app):
+        if not any(
+            rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments
+        ):
+            continue
+        path = fill(rule, objects)
+        allowed = {r.value for r in app.view_functions[rule.endpoint].allowed_roles}
+        for role in allowed:
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                if path.startswith("/api/"):
+                    response = call(app.test_client(), method, path, tokens[("b", role)])
+                else:
+                    response = call(clients[role], method, path)
+                shop_route = "shop_id" in rule.arguments and role != "shopkeeper"
+                expected = JOINED.get((rule.endpoint, method)) if shop_route else None
+                ok = (
+                    {expected}
+                    if expected is not None
+                    else ({404} if method == "GET" else {404, 422})
+                )
+                if response.status_code not in ok:
+                    problems.append(f"{role}@b {method} {path}: {response.status_code}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_parish_that_joined_sees_none_of_the_owners_data(app, world, objects, tokens, joined):
+    """What the joined parish does see carries only its own part: no shopkeeper e-mail,
+    no owner, no bank details, none of parish "a"'s redemptions or payments."""
+    from voucher.shops.models import Shop
+    from voucher.vouchers.models import Redemption
+
+    shop = joined
+    shop_row = app.extensions["sqlalchemy"].session.get(Shop, shop.id)
+    redemption = app.extensions["sqlalchemy"].session.get(Redemption, objects["redemption"])
+    number = f"{redemption.id:06d}"
+    admin = web_client(app, world, "admin", "b")
+    treasurer = web_client(app, world, "treasurer", "b")
+    detail = admin.get(f"/shops/{shop.id}").get_data(as_text=True)
+    assert shop_row.name in detail
+    for secret in (world.users[("a", "shopkeeper")].email, shop_row.owner_name):
+        assert secret not in detail
+    period = "?date_from=2026-01-01&date_to=2026-12-31"
+    statement = treasurer.get(f"/treasury/shops/{shop.id}/statement{period}")
+    assert statement.status_code == 200 and number not in statement.get_data(as_text=True)
+    csv = treasurer.get(f"/treasury/shops/{shop.id}/statement.csv{period}")
+    assert csv.status_code == 200 and number not in csv.get_data(as_text=True)
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {tokens[('b', 'treasurer')]}"}
+    balance = api.get(f"/api/v1/shops/{shop.id}/balance", headers=bearer).get_json()
+    assert balance["owed"] == 0 and balance["unsettled_count"] == 0
+    listed = api.get("/api/v1/shops", headers=bearer).get_json()["items"]
+    mine = next(item for item in listed if item["id"] == shop.id)
+    assert mine["owned"] is False and mine["owner_name"] == "" and mine["phone"] == ""

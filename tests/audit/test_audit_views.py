@@ -17,13 +17,13 @@ def page(response) -> str:
 
 def test_audit_log_newest_first_with_filter(login_as, db, world):
     admin = login_as("admin")
-    admin.post("/shops/enrol", data={"rut": world.shops["b"].rut})
+    admin.post(f"/shops/{world.shops['a'].id}/enrolment", data={"active": "0"})
     table = page(admin.get("/audit/")).split("<tbody>")[1]
-    assert "Comercio adherido" in table and "Inicio de sesión" in table
-    assert table.index("Comercio adherido") < table.index("Inicio de sesión")
-    filtered = page(admin.get("/audit/?action=shop_enrolled"))
+    assert "Comercio en pausa" in table and "Inicio de sesión" in table
+    assert table.index("Comercio en pausa") < table.index("Inicio de sesión")
+    filtered = page(admin.get("/audit/?action=shop_enrolment_deactivated"))
     rows = re.findall(r"<tr>.*?</tr>", filtered, re.S)
-    assert rows and all("Comercio adherido" in row for row in rows[1:])
+    assert rows and all("Comercio en pausa" in row for row in rows[1:])
     assert "Inicio de sesión</td>" not in filtered
 
 

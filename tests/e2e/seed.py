@@ -16,15 +16,20 @@ from voucher.auth.services import create_user
 from voucher.dates import local_today
 from voucher.families.models import Family
 from voucher.parishes.models import Parish
+from voucher.parishes.services import create_parish
 from voucher.programs.models import Program
 from voucher.programs.services import ProgramInput, create_program, enrol_family
 from voucher.shops.models import Shop
 from voucher.shops.redemption import Scanner, redeem
+from voucher.shops.services import ShopInput, create_shop, enrol_shop
 from voucher.treasury.services import FundInput, record_fund
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.services import issue_voucher
 
 PEDRO_KEEPER = "pedro@demo.vales.cl"
+# The shared-shop journey: a bakery the demo parish registered, and a second parish.
+AROMOS_KEEPER = "aromos@demo.vales.cl"
+OTHER_ADMIN = "admin@sanesteban.example"
 # Vouchers of "Ayuda de emergencia" ($15.000 each), one per use.
 VOUCHERS = (
     "partial",  # journey 2: $12.000, then the rest, then void
@@ -134,6 +139,37 @@ def seed(session: Session) -> dict[str, Any]:
     at_pedro = Scanner(pedro_keeper, pedro, "127.0.0.1")
     for name, amount in PEDRO_AMOUNTS.items():
         redeem(session, at_pedro, codes[name], amount, idempotency_key=f"e2e-{name}", keys=keys)
+    aromos = create_shop(
+        session,
+        ShopInput(
+            "Panadería Los Aromos",
+            "76.543.210-3",
+            ["food"],
+            "Marta Aravena",
+            "Los Aromos 455",
+            "+56 9 5555 0101",
+            "BancoEstado, cuenta vista 76543210",
+        ),
+        admin,
+    )
+    enrol_shop(session, aromos, parish.id, admin)
+    create_user(
+        session,
+        email=AROMOS_KEEPER,
+        password=demo.DEMO_PASSWORD,
+        role=Role.SHOPKEEPER,
+        name="Marta Aravena",
+        shop_id=aromos.id,
+    )
+    other = create_parish(session, slug="san-esteban", name="Parroquia San Esteban")
+    create_user(
+        session,
+        email=OTHER_ADMIN,
+        password=demo.DEMO_PASSWORD,
+        role=Role.ADMIN,
+        name="Admin San Esteban",
+        parish=other,
+    )
     session.flush()
     return {
         "password": demo.DEMO_PASSWORD,
@@ -143,6 +179,8 @@ def seed(session: Session) -> dict[str, Any]:
             "treasurer": treasurer.email,
             "shopkeeper": rosita_keeper.email,
             "pedro": PEDRO_KEEPER,
+            "aromos": AROMOS_KEEPER,
+            "other_admin": OTHER_ADMIN,
         },
         "codes": codes,
         "voucher_ids": voucher_ids,
@@ -155,6 +193,7 @@ def seed(session: Session) -> dict[str, Any]:
             "rosita": rosita.id,
             "pedro": pedro.id,
             "pedro_keeper": pedro_keeper.id,
+            "aromos": aromos.id,
             "receipt": receipt.id,
             "family": families[0].id,
         },

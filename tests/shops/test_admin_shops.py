@@ -67,14 +67,22 @@ def test_existing_rut_offers_to_enrol_the_shop_instead(login_as, world):
     other = world.shops["b"]
     html = page(login_as("admin").post("/shops/new", data=dict(SHOP, rut=other.rut)))
     assert "Ya existe un comercio con ese RUT." in html
-    assert f"Adherir {other.name}" in html
+    assert f"Pedir adherir {other.name}" in html
 
 
-def test_enrol_a_shop_of_another_parish_by_rut(login_as, db, world):
+def test_ask_to_join_a_shop_of_another_parish_by_rut(login_as, db, world):
     admin = login_as("admin")
     other = world.shops["b"]
     response = admin.post("/shops/enrol", data={"rut": other.rut.replace("-", "")})
     assert response.status_code == 302
+    assert enrolled(db, other.id, world.parishes["a"].id) is None  # waits for the shop
+    waiting = page(admin.get("/shops/"))
+    assert f"{other.name}: esperando respuesta" in waiting
+    keeper = login_as("shopkeeper", "b")
+    asks = page(keeper.get("/shops/requests"))
+    assert "Parroquia Jesús Maestro pide que" in asks
+    request_id = int(asks.split("/shops/requests/")[1].split("/")[0])
+    assert keeper.post(f"/shops/requests/{request_id}/accept").status_code == 302
     assert enrolled(db, other.id, world.parishes["a"].id) is True
     assert enrolled(db, other.id, world.parishes["b"].id) is True  # still in its parish too
     again = admin.post("/shops/enrol", data={"rut": other.rut})
@@ -193,6 +201,7 @@ def test_api_create_shop(api, db, world):
         "address": "",
         "phone": "",
         "active": True,
+        "owned": True,
     }
     assert enrolled(db, body["id"], world.parishes["a"].id) is True
 
@@ -228,12 +237,26 @@ def test_api_enrolment(api, db, world):
     admin = api("admin")
     other = world.shops["b"].id
     response = admin.post(f"/api/v1/shops/{other}/enrolment", json={})
-    assert response.status_code == 201
-    assert response.get_json() == {
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body == {
         "shop_id": other,
         "parish": {"slug": "jesus-maestro", "name": "Parroquia Jesús Maestro"},
-        "active": True,
+        "active": False,
+        "status": "pending",
+        "request_id": body["request_id"],
     }
+    same = admin.post(f"/api/v1/shops/{other}/enrolment", json={})
+    assert same.status_code == 202 and same.get_json()["request_id"] == body["request_id"]
+    assert enrolled(db, other, world.parishes["a"].id) is None
+    keeper = api("shopkeeper", "b")
+    waiting = keeper.get("/api/v1/shops/join-requests").get_json()["items"]
+    assert [(r["id"], r["parish"]["slug"], r["status"]) for r in waiting] == [
+        (body["request_id"], "jesus-maestro", "pending")
+    ]
+    accepted = keeper.post(f"/api/v1/shops/join-requests/{body['request_id']}/accept", json={})
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert enrolled(db, other, world.parishes["a"].id) is True
     again = admin.post(f"/api/v1/shops/{other}/enrolment", json={})
     assert again.status_code == 409 and again.get_json()["reason"] == "already_enrolled"
     assert admin.post("/api/v1/shops/999999/enrolment", json={}).status_code == 404

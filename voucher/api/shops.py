@@ -28,8 +28,9 @@ from voucher.db import valid_id
 from voucher.errors import NotFound
 from voucher.extensions import db
 from voucher.i18n import parish_timezone
-from voucher.shops import queries, services, till
-from voucher.shops.models import Shop
+from voucher.parishes.models import Parish
+from voucher.shops import queries, services, sharing, till
+from voucher.shops.models import Shop, ShopJoinRequest
 from voucher.sqlite import reads_then_writes
 from voucher.vouchers.models import Redemption, Voucher
 from voucher.vouchers.rules import effective_status
@@ -61,10 +62,15 @@ class ShopOut(BaseModel):
     name: str
     rut: str = Field(description="Normalised: 76086428-5.")
     categories: list[Category]
-    owner_name: str
+    owner_name: str = Field(description="Empty unless this parish owns the shop.")
     address: str
-    phone: str
+    phone: str = Field(description="Empty unless this parish owns the shop.")
     active: bool = Field(description="Takes vouchers of this parish (enrolled and not paused).")
+    owned: bool = Field(
+        True,
+        description="This parish registered the shop: only the owning parish edits it and "
+        "makes its accounts.",
+    )
 
 
 class ShopList(Page):
@@ -72,25 +78,65 @@ class ShopList(Page):
 
 
 class EnrolmentIn(Strict):
-    pass
+    rut: StrictStr | None = Field(
+        None,
+        max_length=20,
+        description="The shop's RUT, any format (optional): another shop's RUT answers 404.",
+    )
 
 
 class EnrolmentOut(BaseModel):
     shop_id: int
     parish: ParishRef
-    active: bool
+    active: bool = Field(description="The shop takes this parish's vouchers now.")
+    status: Literal["enrolled", "pending"] = Field(
+        description="`pending`: asked to join a shop another parish registered; it takes "
+        "this parish's vouchers once its shopkeeper or the owning parish accepts."
+    )
+    request_id: int | None = Field(None, description="The waiting request, when pending.")
 
 
-def _shop_out(shop: Shop, enrolled: bool) -> ShopOut:
-    return out_of(ShopOut, shop, active=bool(enrolled and shop.active))
+class JoinRequestOut(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    parish: ParishRef
+    status: Literal["pending", "accepted", "declined"]
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None = None
+
+
+class JoinRequestList(BaseModel):
+    items: list[JoinRequestOut]
+
+
+def _shop_out(shop: Shop, enrolled: bool, parish: int | None = None) -> ShopOut:
+    owned = parish is None or services.owns(shop, parish)
+    hidden = {} if owned else {"owner_name": "", "phone": ""}
+    return out_of(ShopOut, shop, active=bool(enrolled and shop.active), owned=owned, **hidden)
+
+
+def _join_request_out(asked: ShopJoinRequest) -> JoinRequestOut:
+    parish = db.session.get(Parish, asked.parish_id)
+    return JoinRequestOut(
+        id=asked.id,
+        shop_id=asked.shop_id,
+        shop_name=asked.shop.name,
+        parish=ParishRef(slug=parish.slug, name=parish.name),
+        status=asked.status,
+        requested_at=asked.created_at,
+        decided_at=asked.decided_at,
+    )
 
 
 @bp.post("/shops")
 @spec.validate(json=ShopIn, resp=responses(HTTP_201=ShopOut, problems=(409,)), tags=["shops"])
 @role_required(Role.ADMIN)
 def create_shop(json: ShopIn):
-    """Register a shop and enrol it in the admin's parish. A RUT already registered
-    (by any parish) answers 409 with `existing_id`: enrol that shop instead."""
+    """Register a shop and enrol it in the admin's parish, which owns it: only this
+    parish edits it and makes its accounts. A RUT already registered (by any parish)
+    answers 409 with `existing_id`: ask to join that shop instead (`POST
+    /api/v1/shops/{existing_id}/enrolment`)."""
     user = require_actor()
     shop = services.create_shop(db.session, services.ShopInput(**json.model_dump()), user)
     services.enrol_shop(db.session, shop, parish_id(), user)
@@ -101,32 +147,78 @@ def create_shop(json: ShopIn):
 @spec.validate(query=PageQuery, resp=responses(HTTP_200=ShopList), tags=["shops"])
 @role_required(Role.ADMIN, Role.TREASURER)
 def list_shops(query: PageQuery):
-    """Shops enrolled in the parish, now or before (`active` says which take vouchers)."""
+    """Shops enrolled in the parish, now or before (`active` says which take vouchers).
+    A shop another parish registered (`owned: false`) shows no owner name or phone."""
     pid = parish_id()
     shops, cursor = paginate(queries.parish_shops(pid), Shop.id, query.limit, query.cursor)
     enrolled = queries.enrolled_now(db.session, pid, [s.id for s in shops])
-    return ShopList(items=[_shop_out(s, s.id in enrolled) for s in shops], next=cursor)
+    return ShopList(items=[_shop_out(s, s.id in enrolled, pid) for s in shops], next=cursor)
 
 
 @bp.post("/shops/<int:shop_id>/enrolment")
 @spec.validate(
     json=EnrolmentIn,
-    resp=responses(HTTP_201=EnrolmentOut, problems=(404, 409)),
+    resp=responses(HTTP_201=EnrolmentOut, HTTP_202=EnrolmentOut, problems=(404, 409)),
     tags=["shops"],
 )
 @role_required(Role.ADMIN)
 def enrol_shop(shop_id, json: EnrolmentIn):
-    """Enrol a registered shop (e.g. one another parish registered) in the admin's
-    parish, or resume a paused one. 409 `already_enrolled` if it already takes part."""
+    """Take part in a registered shop. A shop this parish registered or already joined
+    is enrolled again if paused (201); 409 `already_enrolled` if it takes part now. A
+    shop another parish registered answers 202 with `status: "pending"`: a request its
+    shopkeeper or the owning parish's admin accepts (`POST
+    /api/v1/shops/join-requests/{id}/accept`); until then the shop takes none of this
+    parish's vouchers. Asking again while it waits answers the same request. With
+    `rut`, a shop whose RUT differs answers 404."""
     user = require_actor()
     shop = db.session.get(Shop, shop_id) if valid_id(shop_id) else None
-    if shop is None:
+    if shop is None or (json.rut is not None and not services.same_rut(shop, json.rut)):
         raise NotFound()
-    services.enrol_shop(db.session, shop, parish_id(), user)
-    parish = user.parish
-    return EnrolmentOut(
-        shop_id=shop.id, parish=ParishRef(slug=parish.slug, name=parish.name), active=True
-    ), 201
+    answer = sharing.take_part(db.session, shop, parish_id(), user)
+    parish = ParishRef(slug=user.parish.slug, name=user.parish.name)
+    if isinstance(answer, ShopJoinRequest):
+        return EnrolmentOut(
+            shop_id=shop.id, parish=parish, active=False, status="pending", request_id=answer.id
+        ), 202
+    return EnrolmentOut(shop_id=shop.id, parish=parish, active=True, status="enrolled"), 201
+
+
+@bp.get("/shops/join-requests")
+@spec.validate(resp=responses(HTTP_200=JoinRequestList), tags=["shops"])
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def list_join_requests():
+    """Requests waiting for the caller's answer: to the shopkeeper, those to join their
+    shop; to an admin, those to join the shops their parish registered, then the
+    parish's own requests still waiting for another's answer."""
+    user = require_actor()
+    waiting = sharing.requests_to_decide(db.session, user)
+    if user.role == Role.ADMIN:
+        waiting += sharing.requests_sent(db.session, parish_id())
+    return JoinRequestList(items=[_join_request_out(r) for r in waiting])
+
+
+def _decide(request_id, accept: bool) -> JoinRequestOut:
+    user = require_actor()
+    asked = sharing.get_request_to_decide(db.session, user, request_id)
+    return _join_request_out(sharing.decide(db.session, asked, accept, user))
+
+
+@bp.post("/shops/join-requests/<int:request_id>/accept")
+@spec.validate(resp=responses(HTTP_200=JoinRequestOut, problems=(404, 409)), tags=["shops"])
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def accept_join_request(request_id):
+    """The shop's shopkeeper or the owning parish's admin accepts: the shop takes the
+    asking parish's vouchers from now on. Anyone else: 404; answered already: 409
+    `not_pending`."""
+    return _decide(request_id, True)
+
+
+@bp.post("/shops/join-requests/<int:request_id>/decline")
+@spec.validate(resp=responses(HTTP_200=JoinRequestOut, problems=(404, 409)), tags=["shops"])
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def decline_join_request(request_id):
+    """As accept, but the shop does not take part in that parish."""
+    return _decide(request_id, False)
 
 
 # --- a voucher by its code -----------------------------------------------------------

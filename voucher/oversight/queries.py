@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import User
 from voucher.extensions import db
-from voucher.shops.models import Shop, ShopParish
+from voucher.shops.models import Shop
 from voucher.vouchers.models import ScanLog, Voucher
 
 PER_PAGE = 50
@@ -37,8 +37,9 @@ def audit_events(parish_id: int, action: str, page: int) -> Any:
 
 def scan_log(parish_id: int, result: str, page: int) -> Any:
     """Every lookup and redemption attempt about the parish's vouchers, and the unknown
-    codes tried by its shops; ``result`` ("ok" or "refused") narrows when not empty."""
-    shops = sa.select(ShopParish.shop_id).where(ShopParish.parish_id == parish_id)
+    codes tried at the shops it owns (a shop it only joined is its owner's to watch);
+    ``result`` ("ok" or "refused") narrows when not empty."""
+    shops = sa.select(Shop.id).where(Shop.owner_parish_id == parish_id)
     query = sa.select(ScanLog).where(
         sa.or_(
             ScanLog.parish_id == parish_id,

@@ -33,6 +33,16 @@ class ShopForm(FlaskForm):
         return [c for c, field in (("food", self.food), ("hygiene", self.hygiene)) if field.data]
 
 
+class ShopContactForm(FlaskForm):
+    """What the shop's own shopkeeper may change."""
+
+    phone = StringField(_l("Teléfono"), validators=[Length(max=30)])
+    payment_details = TextAreaField(
+        _l("Datos para pagarle (banco, tipo y número de cuenta)"),
+        validators=[Length(max=500)],
+    )
+
+
 class EnrolByRutForm(FlaskForm):
     rut = StringField(_l("RUT del comercio"), validators=[DataRequired(), Length(max=20)])
 
@@ -41,6 +51,11 @@ class EnrolmentForm(FlaskForm):
     """Pause or resume the shop in this parish ("1" resume, "0" pause)."""
 
     active = HiddenField(validators=[DataRequired()])
+
+
+class DecideForm(FlaskForm):
+    """Accept or decline another parish's request to join the shop (the button says
+    which)."""
 
 
 class ShopkeeperForm(FlaskForm):

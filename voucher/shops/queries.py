@@ -14,6 +14,7 @@ from voucher.auth.models import Role, User
 from voucher.dates import day_bounds
 from voucher.db import valid_id
 from voucher.errors import NotFound
+from voucher.parishes.models import Parish
 from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers.models import Redemption, RedemptionStatus
 
@@ -78,6 +79,18 @@ def enrolment(session: Session, shop: Shop, parish_id: int) -> ShopParish | None
             ShopParish.shop_id == shop.id, ShopParish.parish_id == parish_id
         )
     )
+
+
+def shop_parish_names(session: Session, shop_id: int) -> list[tuple[str, bool]]:
+    """The parishes taking part in a shop (the owning parish's view), by name, each
+    with whether it takes part now."""
+    rows = session.execute(
+        sa.select(Parish.name, ShopParish.active)
+        .join(ShopParish, ShopParish.parish_id == Parish.id)
+        .where(ShopParish.shop_id == shop_id)
+        .order_by(Parish.name)
+    )
+    return [(name, bool(active)) for name, active in rows]
 
 
 def shopkeepers(session: Session, shop: Shop) -> list[User]:

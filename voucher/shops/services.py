@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.auth.models import Role, User
 from voucher.auth.services import create_user
-from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
+from voucher.db import utcnow
+from voucher.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
 from voucher.families.rules import normalise_rut
 from voucher.ledger.chart import open_payable_account
 from voucher.programs.models import Category
@@ -67,6 +68,34 @@ def _refuse_taken_rut(session: Session, query: sa.Select) -> None:
     Duplicate.refuse_existing(session, query, _l("Ya existe un comercio con ese RUT."), field="rut")
 
 
+class NotShopOwner(Forbidden):
+    reason = "not_shop_owner"
+    message = _l(
+        "Este comercio lo registró otra parroquia: solo ella puede modificar sus datos y "
+        "sus cuentas."
+    )
+
+
+def owns(shop: Shop, parish_id: int | None) -> bool:
+    """Whether ``parish_id`` is the shop's owning parish."""
+    return parish_id is not None and shop.owner_parish_id == parish_id
+
+
+def require_owner(shop: Shop, parish_id: int | None) -> None:
+    """Refuses (403 ``not_shop_owner``) any parish but the shop's owning parish."""
+    if not owns(shop, parish_id):
+        raise NotShopOwner()
+
+
+def get_owned_shop(session: Session, parish_id: int, shop_id: int) -> Shop:
+    """A shop the parish owns, for what only the owner does (edit it, make or manage its
+    accounts and devices): 404 for a shop the parish has no part in, 403
+    ``not_shop_owner`` for one it only joined."""
+    shop = get_parish_shop(session, parish_id, shop_id)
+    require_owner(shop, parish_id)
+    return shop
+
+
 def create_shop(session: Session, data: ShopInput, user: Any = None) -> Shop:
     """Refuses a bad RUT (with the reason), no category, and a RUT already registered."""
     cleaned, errors = _clean(data)
@@ -81,16 +110,58 @@ def create_shop(session: Session, data: ShopInput, user: Any = None) -> Shop:
 
 
 def update_shop(session: Session, shop: Shop, data: ShopInput, user: Any) -> Shop:
-    """Refuses what create_shop refuses (a RUT taken by another shop included)."""
+    """Refuses what create_shop refuses (a RUT taken by another shop included), and an
+    admin of any parish but the owning one (403)."""
+    require_owner(shop, user.parish_id)
     cleaned, errors = _clean(data)
     if errors:
         raise ValidationFailed(errors)
     _refuse_taken_rut(
         session, sa.select(Shop.id).where(Shop.rut == cleaned["rut"], Shop.id != shop.id)
     )
+    _apply(session, shop, cleaned, user)
+    return shop
+
+
+def _apply(session: Session, shop: Shop, cleaned: dict, user: Any) -> None:
+    """Write the changes, audited under the owning parish and the shop (where those who
+    are paid into it look); a change of bank details is audited on its own, before and
+    after, and dated on the shop for its statements."""
+    before = shop.payment_details
     for key, value in cleaned.items():
         setattr(shop, key, value)
-    record(session, "shop_updated", user=user, obj=shop)
+    where = {"parish_id": shop.owner_parish_id, "shop_id": shop.id}
+    record(session, "shop_updated", user=user, obj=shop, **where)
+    if shop.payment_details != before:
+        shop.payment_details_changed_at = utcnow()
+        record(
+            session,
+            "shop_payment_details_changed",
+            user=user,
+            obj=shop,
+            before=before,
+            after=shop.payment_details,
+            **where,
+        )
+
+
+def update_shop_contact(
+    session: Session, shop: Shop, *, phone: str, payment_details: str, user: Any
+) -> Shop:
+    """The shop's own shopkeeper changes its phone and bank details (the rest is the
+    owning parish's to change). Refuses anyone but that shop's shopkeeper (403) and text
+    too long (422)."""
+    if user.role != Role.SHOPKEEPER or user.shop_id != shop.id:
+        raise Forbidden()
+    cleaned = {"phone": (phone or "").strip(), "payment_details": (payment_details or "").strip()}
+    errors = [
+        (key, _l("Demasiado largo (máximo %(n)s caracteres).", n=limit))
+        for key, limit in (("phone", 30), ("payment_details", 500))
+        if len(cleaned[key]) > limit
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    _apply(session, shop, cleaned, user)
     return shop
 
 
@@ -99,8 +170,29 @@ class AlreadyEnrolledShop(Conflict):
     message = _l("El comercio ya está adherido a esta parroquia.")
 
 
+class JoinNeedsConsent(Forbidden):
+    reason = "consent_required"
+    message = _l(
+        "Este comercio lo registró otra parroquia: pida adherirse con su RUT y espere que "
+        "el comercio o esa parroquia acepte."
+    )
+
+
 def enrol_shop(session: Session, shop: Shop, parish_id: int, user: Any = None) -> ShopParish:
-    """Enrol a shop in a parish (re-activating a past enrolment); opens its payable account."""
+    """Enrol a shop in the parish that registers it (it becomes the owning parish), or
+    re-activate a past enrolment. Refuses a shop owned by another parish the parish does
+    not take part in (403 ``consent_required``: it must ask to join)."""
+    link = enrolment(session, shop, parish_id)
+    if link is None and shop.owner_parish_id not in (None, parish_id):
+        raise JoinNeedsConsent()
+    if shop.owner_parish_id is None:
+        shop.owner_parish_id = parish_id
+    return link_shop(session, shop, parish_id, user)
+
+
+def link_shop(session: Session, shop: Shop, parish_id: int, user: Any = None) -> ShopParish:
+    """The shop takes the parish's vouchers (re-activating a past enrolment); opens its
+    payable account. Callers check the parish may: its owner, or an accepted request."""
     link = enrolment(session, shop, parish_id)
     if link is not None and link.active:
         raise AlreadyEnrolledShop()
@@ -141,11 +233,21 @@ def find_shop_by_rut(session: Session, rut: str) -> Shop:
     return shop
 
 
+def same_rut(shop: Shop, rut: str) -> bool:
+    """Whether ``rut`` (any format) is the shop's; a malformed RUT is not."""
+    try:
+        return normalise_rut(rut) == shop.rut
+    except ValueError:
+        return False
+
+
 def create_shopkeeper(
     session: Session, shop: Shop, *, email: str, name: str, password: str, user: Any
 ) -> User:
     """A login for someone who redeems vouchers at this shop. Refuses what create_user
-    refuses: a bad e-mail, a short password (422) and an e-mail already in use (409)."""
+    refuses: a bad e-mail, a short password (422) and an e-mail already in use (409);
+    and an admin of any parish but the owning one (403)."""
+    require_owner(shop, user.parish_id)
     keeper = create_user(
         session,
         email=email,
@@ -155,6 +257,12 @@ def create_shopkeeper(
         shop_id=shop.id,
     )
     record(
-        session, "shopkeeper_created", user=user, obj=keeper, shop_id=shop.id, email=keeper.email
+        session,
+        "shopkeeper_created",
+        user=user,
+        obj=keeper,
+        parish_id=shop.owner_parish_id,
+        shop_id=shop.id,
+        email=keeper.email,
     )
     return keeper

@@ -57,6 +57,8 @@ class ShopStatement:
     generated_at: datetime
     timezone: str = "America/Santiago"
     ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
+    # When the shop's bank details were last changed (None: never since registered).
+    payment_details_changed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

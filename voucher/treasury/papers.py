@@ -89,6 +89,7 @@ def render_statement(s: ShopStatement) -> bytes:
                 (_("RUT"), s.shop_rut),
                 (_("Período"), period),
                 (_("Generado el"), format_datetime(s.generated_at, s.timezone)),
+                *_payment_details_row(s),
             ],
             width,
         ),
@@ -111,6 +112,14 @@ def render_statement(s: ShopStatement) -> bytes:
         ),
     ]
     return build_pdf(meta, story)
+
+
+def _payment_details_row(s: ShopStatement) -> list[tuple[str, str]]:
+    """Where the shop is paid was changed: when (so a change nobody asked for is seen)."""
+    if s.payment_details_changed_at is None:
+        return []
+    when = format_datetime(s.payment_details_changed_at, s.timezone)
+    return [(_("Datos para pagarle modificados el"), when)]
 
 
 def _paid_sentence(count: int, total: int) -> str:

@@ -246,7 +246,8 @@ def shop_statement(
 ) -> StatementResult:
     """The shop's account with the parish for ``[date_from, date_to]``: opening balance owed,
     then every redemption (marked if voided by the end of the period), void, payment and
-    payment reversal in the period, in time order. Refuses a bad period (422)."""
+    payment reversal in the period, in time order, and when the shop's bank details were
+    last changed. Refuses a bad period (422)."""
     check_period(date_from, date_to)
     tz = parish.timezone
     start, end = day_start_utc(date_from, tz), day_start_utc(date_to + timedelta(days=1), tz)
@@ -266,6 +267,7 @@ def shop_statement(
         generated_at=now or utcnow(),
         timezone=tz,
         ledger_tip=chain_tip(session, parish.id),
+        payment_details_changed_at=shop.payment_details_changed_at,
     )
     return StatementResult(statement, tuple(rid for _key, _line, rid in rows), frozenset(voidable))
 

@@ -1,5 +1,7 @@
-"""The admin's shop pages: the parish's shops, registering and editing one, enrolling
-one another parish registered, pausing it, and its shopkeepers' accounts."""
+"""The admin's shop pages: the parish's shops, registering and editing one, asking to
+join one another parish registered, pausing it, and its shopkeepers' accounts. Only the
+owning parish (the one that registered the shop) edits it and makes its accounts; the
+owning parish's admin or the shop's shopkeeper answers another parish's request."""
 
 from __future__ import annotations
 
@@ -7,13 +9,22 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from voucher.auth.access import parish_id, require_actor, role_required
+from voucher.auth.access import shop_id as own_shop_id
 from voucher.auth.models import Role
 from voucher.errors import DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
 from voucher.forms import form_error
-from voucher.shops import queries, services
-from voucher.shops.forms import EnrolByRutForm, EnrolmentForm, ShopForm, ShopkeeperForm
-from voucher.shops.models import Shop
+from voucher.parishes.models import Parish
+from voucher.shops import queries, services, sharing
+from voucher.shops.forms import (
+    DecideForm,
+    EnrolByRutForm,
+    EnrolmentForm,
+    ShopContactForm,
+    ShopForm,
+    ShopkeeperForm,
+)
+from voucher.shops.models import Shop, ShopJoinRequest
 from voucher.shops.views.blueprint import bp
 
 SHOP_FIELD_ALIASES = {"categories": "food"}
@@ -32,12 +43,29 @@ def _shop_input(form: ShopForm) -> services.ShopInput:
 
 
 def _render_index(enrol_form: EnrolByRutForm, status: int = 200):
-    rows = queries.parish_shop_rows(db.session, parish_id())
-    keepers = queries.active_shopkeepers(db.session, [shop.id for shop, _enrolled in rows])
+    pid = parish_id()
+    rows = queries.parish_shop_rows(db.session, pid)
+    owned = {shop.id for shop, _enrolled in rows if services.owns(shop, pid)}
+    keepers = queries.active_shopkeepers(db.session, sorted(owned))
+    incoming = sharing.requests_to_decide(db.session, require_actor())
     return (
-        render_template("shops/index.html", rows=rows, keepers=keepers, enrol_form=enrol_form),
+        render_template(
+            "shops/index.html",
+            rows=rows,
+            owned=owned,
+            keepers=keepers,
+            enrol_form=enrol_form,
+            incoming=incoming,
+            sent=sharing.requests_sent(db.session, pid),
+            parish_names=_parish_names([r.parish_id for r in incoming]),
+            decide_form=DecideForm(),
+        ),
         status,
     )
+
+
+def _parish_names(ids: list[int]) -> dict[int, str]:
+    return {i: db.session.get(Parish, i).name for i in set(ids)}
 
 
 @bp.route("/")
@@ -71,13 +99,22 @@ def new():
 @bp.route("/enrol", methods=["POST"])
 @role_required(Role.ADMIN)
 def enrol():
-    """Enrol a shop another parish registered, found by its RUT."""
+    """Ask to join a shop another parish registered, found by its RUT (or resume one the
+    parish paused)."""
     user = require_actor()
     form = EnrolByRutForm()
     if form.validate_on_submit():
         try:
             shop = services.find_shop_by_rut(db.session, form.rut.data)
-            services.enrol_shop(db.session, shop, parish_id(), user)
+            answer = sharing.take_part(db.session, shop, parish_id(), user)
+            if isinstance(answer, ShopJoinRequest):
+                message = _(
+                    "Solicitud enviada a %(name)s. Participará en los vales de la parroquia "
+                    "cuando el comercio o la parroquia que lo registró la acepte.",
+                    name=shop.name,
+                )
+                flash(message, "success")
+                return redirect(url_for("shops.index"))
             message = _("%(name)s ya participa en los vales de la parroquia.", name=shop.name)
             flash(message, "success")
             return redirect(url_for("shops.detail", shop_id=shop.id))
@@ -93,14 +130,28 @@ def detail(shop_id: int):
 
 
 def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status: int = 200):
-    link = queries.enrolment(db.session, shop, parish_id())
+    """The owning parish sees all of the shop; a parish that joined it sees its name,
+    address, categories and its own enrolment."""
+    pid = parish_id()
+    link = queries.enrolment(db.session, shop, pid)
+    owned = services.owns(shop, pid)
+    incoming = (
+        [r for r in sharing.requests_to_decide(db.session, require_actor()) if r.shop_id == shop.id]
+        if owned
+        else []
+    )
     return render_template(
         "shops/detail.html",
         shop=shop,
+        owned=owned,
         enrolled=bool(link and link.active),
-        keepers=queries.shopkeepers(db.session, shop),
+        keepers=queries.shopkeepers(db.session, shop) if owned else [],
         keeper_form=keeper_form or ShopkeeperForm(),
         enrolment_form=EnrolmentForm(),
+        parishes=queries.shop_parish_names(db.session, shop.id) if owned else [],
+        incoming=incoming,
+        parish_names=_parish_names([r.parish_id for r in incoming]),
+        decide_form=DecideForm(),
     ), status
 
 
@@ -126,7 +177,7 @@ def _shop_form(shop: Shop) -> ShopForm:
 @role_required(Role.ADMIN)
 def edit(shop_id: int):
     user = require_actor()
-    shop = queries.get_parish_shop(db.session, parish_id(), shop_id)
+    shop = services.get_owned_shop(db.session, parish_id(), shop_id)
     form = _shop_form(shop)
     if form.validate_on_submit():
         try:
@@ -159,7 +210,7 @@ def enrolment(shop_id: int):
 @role_required(Role.ADMIN)
 def add_shopkeeper(shop_id: int):
     user = require_actor()
-    shop = queries.get_parish_shop(db.session, parish_id(), shop_id)
+    shop = services.get_owned_shop(db.session, parish_id(), shop_id)
     form = ShopkeeperForm()
     if form.validate_on_submit():
         try:
@@ -176,3 +227,85 @@ def add_shopkeeper(shop_id: int):
         except (ValidationFailed, Duplicate) as error:
             form_error(form, error, field="email")
     return _render_detail(shop, form, 422)
+
+
+# --- another parish's request to join ---------------------------------------------------
+
+
+@bp.route("/requests")
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def requests():
+    """The parishes waiting for an answer to join the shop (the shopkeeper's page; the
+    admin sees the same on the shops page)."""
+    incoming = sharing.requests_to_decide(db.session, require_actor())
+    return render_template(
+        "shops/requests.html",
+        incoming=incoming,
+        parish_names=_parish_names([r.parish_id for r in incoming]),
+        decide_form=DecideForm(),
+    )
+
+
+@bp.route("/requests/<int:request_id>/accept", methods=["POST"])
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def accept_request(request_id: int):
+    """The shop takes the asking parish's vouchers from now on."""
+    return _decide(request_id, accept=True)
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@role_required(Role.ADMIN, Role.SHOPKEEPER)
+def decline_request(request_id: int):
+    return _decide(request_id, accept=False)
+
+
+def _decide(request_id: int, *, accept: bool):
+    user = require_actor()
+    asked = sharing.get_request_to_decide(db.session, user, request_id)
+    form = DecideForm()
+    back = url_for("shops.index" if user.role == Role.ADMIN else "shops.requests")
+    if not form.validate_on_submit():
+        return redirect(back)
+    name = db.session.get(Parish, asked.parish_id).name
+    try:
+        sharing.decide(db.session, asked, accept, user)
+    except DomainError as error:
+        form_error(form, error)
+        return redirect(back)
+    if accept:
+        flash(_("%(parish)s ya puede pagar con vales en el comercio.", parish=name), "success")
+    else:
+        flash(_("Solicitud de %(parish)s rechazada.", parish=name), "success")
+    return redirect(back)
+
+
+# --- the shop's own contact and bank details --------------------------------------------
+
+
+@bp.route("/my-shop", methods=["GET", "POST"])
+@role_required(Role.SHOPKEEPER)
+def my_shop():
+    """The shopkeeper keeps the shop's phone and bank details up to date; every change of
+    the bank details is in the owning parish's audit log and on the next statements."""
+    user = require_actor()
+    shop = db.session.get(Shop, own_shop_id())
+    form = (
+        ShopContactForm()
+        if request.method == "POST"
+        else ShopContactForm(data={"phone": shop.phone, "payment_details": shop.payment_details})
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_shop_contact(
+                db.session,
+                shop,
+                phone=form.phone.data or "",
+                payment_details=form.payment_details.data or "",
+                user=user,
+            )
+            flash(_("Datos del comercio guardados."), "success")
+            return redirect(url_for("shops.my_shop"))
+        except ValidationFailed as error:
+            form_error(form, error)
+    status = 422 if form.errors else 200
+    return render_template("shops/my_shop.html", shop=shop, form=form), status

@@ -21,7 +21,7 @@ from voucher.i18n import parish_timezone
 from voucher.money import format_clp, format_number, parse_clp
 from voucher.parishes.models import Parish
 from voucher.programs.models import category_label
-from voucher.shops import queries, till
+from voucher.shops import queries, sharing, till
 from voucher.shops.forms import RedeemForm, VoidForm
 from voucher.shops.views.blueprint import bp
 from voucher.shops.voiding import get_redemption, shop_can_void, void_deadline
@@ -55,7 +55,9 @@ def _today_summary() -> dict[str, Any]:
 @bp.route("/scan")
 @role_required(Role.SHOPKEEPER)
 def scan():
-    return render_template("shops/scan.html", summary=_today_summary())
+    asking = sharing.requests_to_decide(db.session, require_actor())
+    names = [db.session.get(Parish, r.parish_id).name for r in asking]
+    return render_template("shops/scan.html", summary=_today_summary(), asking=names)
 
 
 def _refusal_title(reason: str) -> str:

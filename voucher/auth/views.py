@@ -297,7 +297,7 @@ def change_role(user_id: int):
             flash(_("Perfil cambiado."), "success")
             return redirect(url_for("auth.user_detail", user_id=target.id))
         except Conflict as error:
-            form_error(form, error, field="role")
+            form_error(form, error)
     return _render_user(admin, target, role_form=form, status=422)
 
 

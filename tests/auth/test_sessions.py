@@ -174,3 +174,20 @@ def test_sign_in_keeps_no_clear_secret_in_the_database(app, world, db):
     remember = browser.get_cookie(REMEMBER).value
     assert rows[0].secret_hash not in remember
     assert rows[0].expires_at is not None
+
+
+def test_a_sign_in_without_remember_me_lasts_a_day_and_one_with_it_sixty(app, world, monkeypatch):
+    from datetime import timedelta
+
+    from voucher.auth import sessions
+    from voucher.db import utcnow
+
+    staff = world.users[("a", "staff")]
+    short = _cookies(_sign_in(app, staff.email), SESSION)
+    long = _cookies(_sign_in(app, staff.email, remember=True), REMEMBER)
+    now = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: now + timedelta(hours=24, minutes=1))
+    assert not _is_in(_replay(app, short))
+    assert _is_in(_replay(app, long))
+    monkeypatch.setattr(sessions, "utcnow", lambda: now + timedelta(days=60, minutes=1))
+    assert not _is_in(_replay(app, long))

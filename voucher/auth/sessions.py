@@ -16,6 +16,7 @@ from voucher.auth.models import ApiToken, LoginSession, User
 from voucher.db import utcnow
 
 SEEN_EVERY = timedelta(minutes=5)  # last activity is written at most this often
+KEEP_ENDED = timedelta(days=90)  # ended or expired sign-ins are kept this long, then dropped
 DEFAULT_SESSION_HOURS = 24  # a sign-in without "keep me signed in"
 DEFAULT_REMEMBER_SECONDS = 60 * 60 * 24 * 60
 
@@ -36,6 +37,13 @@ def open_session(session: Session, user: User, *, remember: bool) -> str:
     """Start a sign-in for ``user``; its secret goes to the browser only (via get_id)."""
     clear = secrets.token_urlsafe(32)
     now = utcnow()
+    old = now - KEEP_ENDED
+    session.execute(
+        sa.delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            sa.or_(LoginSession.expires_at < old, LoginSession.ended_at < old),
+        )
+    )
     session.add(
         LoginSession(
             user_id=user.id,

@@ -72,6 +72,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # The sign-in brake (voucher/auth/throttle.py), counted in the database.
         "LOGIN_FAILURE_LIMIT_PER_ACCOUNT": 5,
+        "LOGIN_FAILURE_ACCOUNT_CEILING": 20,
         "LOGIN_FAILURE_SLOW_AFTER": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "LOGIN_SESSION_HOURS": 24,  # a sign-in without "keep me signed in"

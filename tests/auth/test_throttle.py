@@ -140,3 +140,15 @@ def test_a_throttled_try_checks_no_password_and_keeps_nothing(app, world, db):
     assert _try(app, email, "wrong-password-x").status_code == 429
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == before
+
+
+def test_guesses_spread_over_many_addresses_still_leave_the_owner_a_try(app, world):
+    email = world.users[("a", "staff")].email
+    addresses = [f"203.0.113.{n}" for n in range(1, 21)]
+    for address in addresses:  # 20 addresses, one guess each: the account's ceiling
+        assert _try(app, email, "wrong-password-x", address).status_code == 200
+    # every address that guessed now waits, even with the right password
+    assert _try(app, email, factories.PASSWORD, addresses[0]).status_code == 429
+    assert _try(app, email, "another-guess-1", addresses[-1]).status_code == 429
+    # the owner, on a client that has not failed, still signs in
+    assert _try(app, email, factories.PASSWORD, ELSEWHERE).status_code == 302

@@ -4,6 +4,10 @@
   one e-mail from one address within the window, that client waits until the oldest
   of them leaves the window. The same account signed in from another client that has
   not failed is not refused.
+- Per account, across clients: once an account has ``LOGIN_FAILURE_ACCOUNT_CEILING`` wrong
+  passwords within the window from anywhere (guesses spread over many addresses), a client
+  that has failed on it even once waits like a locked-out one; a client that has not
+  failed still gets its try.
 - Per address, across accounts: after ``LOGIN_FAILURE_SLOW_AFTER`` wrong passwords from
   one address within the window (one password tried on many e-mails), each further try
   from it waits twice as long as the one before (5 s, 10 s, 20 s … up to the window).
@@ -47,10 +51,11 @@ class LoginThrottled(DomainError):
         super().__init__(message)
 
 
-def _settings() -> tuple[int, int, timedelta]:
+def _settings() -> tuple[int, int, int, timedelta]:
     config = current_app.config
     return (
         int(config.get("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", 5)),
+        int(config.get("LOGIN_FAILURE_ACCOUNT_CEILING", 20)),
         int(config.get("LOGIN_FAILURE_SLOW_AFTER", 10)),
         timedelta(minutes=int(config.get("LOGIN_FAILURE_WINDOW_MINUTES", 15))),
     )
@@ -62,7 +67,7 @@ def _seconds(delta: timedelta) -> int:
 
 def check(session: Session, email: str, address: str) -> None:
     """Raise LoginThrottled when this client must wait before trying again."""
-    per_account, slow_after, window = _settings()
+    per_account, ceiling, slow_after, window = _settings()
     now = utcnow()
     since = now - window
     mine = session.execute(
@@ -72,6 +77,12 @@ def check(session: Session, email: str, address: str) -> None:
     ).one()
     if mine[0] >= per_account:
         raise LoginThrottled(_seconds(mine[1] + window - now))
+    if mine[0] >= 1:
+        everyone = session.scalar(
+            sa.select(sa.func.count()).where(LoginFailure.email == email, LoginFailure.at > since)
+        )
+        if everyone >= ceiling:
+            raise LoginThrottled(_seconds(mine[1] + window - now))
     from_address = session.execute(
         sa.select(sa.func.count(), sa.func.max(LoginFailure.at)).where(
             LoginFailure.address == address, LoginFailure.at > since

@@ -79,7 +79,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": ["es_CL", "en"],
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+        # The sign-in brake (voucher/auth/throttle.py), counted in the database.
+        "LOGIN_FAILURE_LIMIT_PER_ACCOUNT": 5,
+        "LOGIN_FAILURE_ACCOUNT_CEILING": 20,
+        "LOGIN_FAILURE_SLOW_AFTER": 10,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        "LOGIN_SESSION_HOURS": 24,  # a sign-in without "keep me signed in"
         "VOID_WINDOW_MINUTES": 15,
         "UNKNOWN_CODE_SLOW_AFTER": 5,
         "UNKNOWN_CODE_BLOCK_AFTER": 10,

@@ -2,7 +2,14 @@
 
 from voucher.api.models import IdempotencyRecord
 from voucher.audit.models import AuditEvent
-from voucher.auth.models import ApiToken, Role, User
+from voucher.auth.models import (
+    ApiToken,
+    LoginFailure,
+    LoginSession,
+    PasswordReset,
+    Role,
+    User,
+)
 from voucher.families.models import DocumentType, Family
 from voucher.installation import InstallationKey
 from voucher.ledger.models import (
@@ -50,7 +57,10 @@ __all__ = [
     "IdempotencyRecord",
     "InstallationKey",
     "LedgerHead",
+    "LoginFailure",
+    "LoginSession",
     "Parish",
+    "PasswordReset",
     "PaymentMethod",
     "PeriodLock",
     "Program",

@@ -20,6 +20,8 @@ PUBLIC = {
     "public.redeem",
     "public.status",
     "health.healthz",  # a monitor's probe: no login, no data
+    "auth.reset_password",  # a one-time link handed over by an admin: its secret is the key
+    "auth.new_password",  # the page that link opens (the secret waits in the session)
 }
 ROLES = [r.value for r in Role]
 

@@ -154,8 +154,10 @@ def test_users_page_lists_and_creates_parish_accounts(login_as, db, world):
     html = page(admin.get("/users"))
     assert world.users[("a", "treasurer")].email in html
     assert world.users[("b", "treasurer")].email not in html
-    assert world.users[("a", "shopkeeper")].email not in html
-    assert 'value="shopkeeper"' not in html
+    # who has access includes the accounts of the shops the parish registered, not others'
+    assert world.users[("a", "shopkeeper")].email in html
+    assert world.users[("b", "shopkeeper")].email not in html
+    assert 'value="shopkeeper"' not in html  # shop accounts are made on the shop's page
     response = admin.post(
         "/users",
         data={

@@ -106,7 +106,21 @@ def get_scoped(model: type[T], object_id: Any) -> T:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The session or remember cookie opens the account only while its sign-in is live."""
+    from voucher.auth.sessions import user_for_cookie
+
+    return user_for_cookie(db.session, user_id)
+
+
+# Which shops' accounts a parish's admin manages is the shops' rule: the shops package
+# registers it here (auth sits below shops and cannot ask it directly).
+_shop_scope: list[Callable[[Any, int], dict[int, str]]] = []
+
+
+def register_shop_scope(scope: Callable[[Any, int], dict[int, str]]) -> None:
+    _shop_scope[:] = [scope]
+
+
+def managed_shops(session: Any, parish_id: int) -> dict[int, str]:
+    """The shops (id -> name) whose accounts the parish's admin manages."""
+    return _shop_scope[0](session, parish_id) if _shop_scope else {}

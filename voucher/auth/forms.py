@@ -44,3 +44,29 @@ class UserForm(FlaskForm):
         _l("Contraseña inicial (al menos 10 caracteres)"),
         validators=[DataRequired(), Length(max=200)],
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("Contraseña nueva"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repita la contraseña nueva"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    new = PasswordField(_l("Contraseña nueva"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repita la contraseña nueva"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Perfil"),
+        choices=[
+            SelectChoice("staff", _l("Voluntario/a (familias y vales)")),
+            SelectChoice("treasurer", _l("Tesorero/a")),
+            SelectChoice("admin", _l("Administrador/a")),
+        ],
+    )

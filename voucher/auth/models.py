@@ -41,9 +41,19 @@ class User(UserMixin, Base):
 
     parish: Mapped[Parish | None] = relationship()
 
+    # The secret of the sign-in this request came with (never stored in clear): part of
+    # the id Flask-Login keeps in the session and the remember cookie, so a cookie opens
+    # the account only while its sign-in has not ended.
+    session_secret = None  # str while signed in through a sign-in of this request
+
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        if self.session_secret is None:
+            raise RuntimeError("a user is signed in through voucher.auth.sessions")
+        return f"{self.id}.{self.session_secret}"
 
 
 class ApiToken(IdMixin, Base):
@@ -60,3 +70,47 @@ class ApiToken(IdMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(IdMixin, Base):
+    """One sign-in (a browser, a phone): its cookie carries a secret whose SHA-256 is kept
+    here. Logging out, a password change, a deactivation or an admin closing the user's
+    sessions sets ``ended_at``; the cookie then opens nothing."""
+
+    __tablename__ = "login_session"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(IdMixin, Base):
+    """A one-time link to choose a new password, issued by an admin (web or command line)
+    and handed over in person; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "password_reset"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginFailure(IdMixin, Base):
+    """A wrong password, kept where every worker sees it: the sign-in brake counts these
+    per account and client address, and per address across accounts."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_address_at", "address", "at"),)
+
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from voucher.auth.access import register_shop_scope
 from voucher.auth.models import Role, User
 from voucher.dates import day_bounds
 from voucher.db import valid_id
@@ -159,3 +160,18 @@ def last_use(session: Session, voucher_id: int) -> tuple[Any, str] | None:
         .limit(1)
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+# --- whose shop accounts a parish's admin manages --------------------------------------------
+
+
+def shops_registered_by(session: Session, parish_id: int) -> dict[int, str]:
+    """The shops this parish owns (it registered them): their shopkeepers' accounts are
+    managed by this parish's admin, never by parishes that joined later."""
+    rows = session.execute(
+        sa.select(Shop.id, Shop.name).where(Shop.owner_parish_id == parish_id).order_by(Shop.name)
+    )
+    return dict(rows.tuples().all())
+
+
+register_shop_scope(shops_registered_by)

@@ -7,6 +7,7 @@
  *  input[data-money]      accepts 12000, 12.000 or $12.000; never touched while typing (the caret
  *                         stays put); on blur, a plain number becomes "12.000".
  *  button[data-confirm]   asks confirm(text) first; Cancel stops the submit.
+ *  button[data-print]     prints the page (the print stylesheet keeps only what goes on paper).
  *  [data-amount-for=ID]   optional: a button whose text follows the money input #ID, using its
  *                         data-amount-template, e.g. "COBRAR {amount}" -> "COBRAR $12.000".
  */
@@ -108,5 +109,12 @@
       e.preventDefault();
       e.stopImmediatePropagation();
     }
+  });
+
+  /* ---------- (d) print the page ---------- */
+
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest ? e.target.closest('button[data-print]') : null;
+    if (b) window.print();
   });
 })();

@@ -10,6 +10,8 @@ from datetime import date
 import pytest
 
 from voucher.auth.models import Role
+from voucher.shops import pairing
+from voucher.shops.device_auth import COOKIE, DEVICE_API_ENDPOINTS, DEVICE_ENDPOINTS
 
 PUBLIC = {
     "static",
@@ -20,6 +22,8 @@ PUBLIC = {
     "public.redeem",
     "public.status",
     "health.healthz",  # a monitor's probe: no login, no data
+    "phone.pair",  # the one-time pairing link a phone's camera opens
+    "api.complete_pairing",  # the same, for a phone app: the link's token is the credential
 }
 ROLES = [r.value for r in Role]
 
@@ -83,6 +87,9 @@ def objects(db, world):
         s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer
     )
     s.commit()
+    made = pairing.start_pairing(s, world.shops["a"], "Caja A", world.users[("a", "admin")])
+    device = pairing.complete_pairing(s, made.token, ip="1.1.1.1").device
+    s.commit()
     return {
         "program": program.id,
         "family": family.id,
@@ -95,6 +102,7 @@ def objects(db, world):
         "token": 10**6,
         "user": world.users[("a", "staff")].id,
         "parish": parish.id,
+        "device": device.id,
     }
 
 
@@ -110,6 +118,7 @@ KIND_WORDS = {
     "shops": "shop",
     "tokens": "token",
     "users": "user",
+    "devices": "device",
 }
 
 
@@ -229,4 +238,46 @@ def test_other_parishes_objects_answer_404(app, world, objects, tokens):
                 ok = {404} if method == "GET" else {404, 422}
                 if response.status_code not in ok:
                     problems.append(f"{role}@b {method} {path}: {response.status_code}")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.fixture
+def phone_of_b(app, db, world):
+    """A phone paired to parish "b"'s shop: its cookie (web) and its token (API)."""
+    s = db.session
+    made = pairing.start_pairing(s, world.shops["b"], "Caja B", world.users[("b", "admin")])
+    paired = pairing.complete_pairing(s, made.token, ip="2.2.2.2")
+    token = pairing.device_api_token(s, paired.device)
+    s.commit()
+    client = app.test_client()
+    client.set_cookie(COOKIE, paired.credential)
+    return client, token
+
+
+def test_a_phone_reaches_only_its_own_shops_till(app, objects, phone_of_b):
+    """A paired phone (cookie or token) of shop B: 403 on every page and endpoint that is
+    not the till's; 404 for shop A's objects on the till's own."""
+    client, token = phone_of_b
+    problems = []
+    for rule in guarded_rules(app):
+        path = fill(rule, objects)
+        assert path is not None, rule.rule
+        api = path.startswith("/api/")
+        till = rule.endpoint in (DEVICE_API_ENDPOINTS if api else DEVICE_ENDPOINTS)
+        has_id = any(
+            rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments
+        )
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if api:
+                response = call(app.test_client(), method, path, token)
+            else:
+                response = call(client, method, path)
+            if not till:
+                expected = {403}
+            elif has_id:
+                expected = {404} if method == "GET" else {404, 422}
+            else:
+                continue  # the till's own pages: tested by the journeys
+            if response.status_code not in expected:
+                problems.append(f"phone {method} {path}: {response.status_code}")
     assert problems == [], "\n".join(problems)

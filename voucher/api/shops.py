@@ -197,6 +197,9 @@ class RedemptionOut(BaseModel):
     amount: int
     created_at: dt.datetime
     voucher: VoucherAfter
+    device_id: int | None = Field(
+        None, description="The paired phone that charged it (null: a person's login)."
+    )
 
 
 class RedemptionItem(RedemptionOut):
@@ -250,6 +253,7 @@ def create_redemption(json: RedemptionIn):
         amount=done.amount,
         created_at=done.created_at,
         voucher=_voucher_after(done.voucher),
+        device_id=done.device_id,
     ), 201
 
 
@@ -284,6 +288,7 @@ def list_redemptions(query: RedemptionQuery):
             amount=r.amount,
             created_at=r.created_at,
             voucher=_voucher_after(r.voucher),
+            device_id=r.device_id,
             status=r.status.value,
             settled=r.settlement_id is not None,
             voided_at=r.voided_at,

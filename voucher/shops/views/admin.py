@@ -11,7 +11,8 @@ from voucher.auth.models import Role
 from voucher.errors import DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
 from voucher.forms import form_error
-from voucher.shops import queries, services
+from voucher.shops import pairing, queries, services
+from voucher.shops.device_forms import PairingForm, UnlinkForm
 from voucher.shops.forms import EnrolByRutForm, EnrolmentForm, ShopForm, ShopkeeperForm
 from voucher.shops.models import Shop
 from voucher.shops.views.blueprint import bp
@@ -101,6 +102,9 @@ def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status
         keepers=queries.shopkeepers(db.session, shop),
         keeper_form=keeper_form or ShopkeeperForm(),
         enrolment_form=EnrolmentForm(),
+        devices=pairing.shop_devices(db.session, shop.id),
+        pair_form=PairingForm(),
+        unlink_form=UnlinkForm(),
     ), status
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 import threading
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +17,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import _config
-from tests.e2e.conftest import CHROMIUM_ARGS, DESKTOP  # noqa: F401
+from tests.conftest import _config, _with_database
 from tests.e2e.helpers import login, screenshot
 
 PHONE_SCREEN = {"width": 360, "height": 640}
@@ -24,7 +25,24 @@ EXTRA = ("pair", "offline", "dropped", "unreached")
 
 
 @pytest.fixture(scope="module")
-def field(e2e_database_url, tmp_path_factory):
+def field_database_url(database_template, tmp_path_factory):
+    """A migrated database of its own (the journeys' server has the other one)."""
+    kind, admin_url, template, engine = database_template
+    if kind == "sqlite":
+        target = tmp_path_factory.mktemp("e2e-phone") / "phone.sqlite3"
+        shutil.copy(template, target)
+        yield f"sqlite:///{target}"
+        return
+    name = f"vales_e2e_phone_{uuid.uuid4().hex[:8]}"
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _with_database(admin_url, name)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def field(field_database_url, tmp_path_factory):
     """Its own server (the tests change the pairing link's lifetime and read the
     database): the journeys' seed plus one voucher per journey here."""
     from werkzeug.serving import make_server
@@ -41,7 +59,7 @@ def field(e2e_database_url, tmp_path_factory):
 
     key_file = tmp_path_factory.mktemp("e2e-phone-key") / "voucher_key"
     config = dict(
-        _config(e2e_database_url),
+        _config(field_database_url),
         TESTING=False,
         WTF_CSRF_ENABLED=True,
         VOUCHER_KEY_FILE=str(key_file),
@@ -53,10 +71,7 @@ def field(e2e_database_url, tmp_path_factory):
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with app.app_context():
         s = db.session
-        if s.scalar(sa.select(sa.func.count()).select_from(Parish)) == 0:
-            data = seed(s)
-        else:  # the session's journeys seeded this database already
-            data = None
+        seed(s)
         parish = s.scalars(sa.select(Parish).where(Parish.slug == "jesus-maestro")).one()
         program = s.scalars(sa.select(Program).where(Program.name == "Ayuda de emergencia")).one()
         family = s.scalars(sa.select(Family).where(Family.parish_id == parish.id)).first()
@@ -71,7 +86,7 @@ def field(e2e_database_url, tmp_path_factory):
             codes[name] = issued.code
         shop = s.scalars(sa.select(Shop).where(Shop.name == "Almacén Rosita")).one()
         s.commit()
-        info = {"codes": codes, "shop_id": shop.id, "base_url": base_url, "data": data}
+        info = {"codes": codes, "shop_id": shop.id, "base_url": base_url}
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

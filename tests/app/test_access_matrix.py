@@ -24,6 +24,9 @@ PUBLIC = {
     "health.healthz",  # a monitor's probe: no login, no data
     "phone.pair",  # the one-time pairing link a phone's camera opens
     "api.complete_pairing",  # the same, for a phone app: the link's token is the credential
+    "phone.service_worker",  # the scan page's app shell: nothing personal in them
+    "phone.manifest",
+    "phone.offline",
 }
 ROLES = [r.value for r in Role]
 

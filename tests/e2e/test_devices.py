@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import shutil
 import threading
 import time
@@ -78,15 +79,22 @@ def field(field_database_url, tmp_path_factory):
         from voucher.auth.models import User
 
         staff = s.scalars(sa.select(User).where(User.parish_id == parish.id)).first()
-        codes = {}
+        codes, voucher_ids = {}, {}
         for name in EXTRA:
             issued = issue_voucher(
                 s, parish=parish, program=program, family=family, user=staff, keys=code_keys()
             )
             codes[name] = issued.code
+            voucher_ids[name] = issued.voucher.id
         shop = s.scalars(sa.select(Shop).where(Shop.name == "Almacén Rosita")).one()
         s.commit()
-        info = {"codes": codes, "shop_id": shop.id, "base_url": base_url}
+        info = {
+            "codes": codes,
+            "voucher_ids": voucher_ids,
+            "shop_id": shop.id,
+            "base_url": base_url,
+            "server": server,
+        }
         db.session.remove()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -218,3 +226,116 @@ def test_pair_charge_unlink_and_refused_links(browser, field, screenshots_dir):
     assert _count(app, Device, name="Caja tarde") == 0
     for context in (admin_context, phone_context, again_context):
         context.close()
+
+
+SHELL_ONLY = re.compile(r"^/(static/|shops/offline$|shops/manifest\.webmanifest$)")
+
+
+def _count_charges(app, voucher_id: int) -> int:
+    from voucher.vouchers.models import Redemption
+
+    return _count(app, Redemption, voucher_id=voucher_id)
+
+
+def test_a_charge_whose_answer_was_lost_is_charged_once(browser, field, screenshots_dir):
+    app, info = field
+    admin_context, admin = _admin(browser, info)
+    # Routes see every request only without a service worker in between.
+    context, phone = _pair_phone(browser, info, admin, "Caja 4G", service_workers="block")
+    _type_code(phone, info["codes"]["dropped"])
+    handled = []
+
+    def lose_the_first_answer(route):
+        if handled:
+            route.continue_()
+            return
+        handled.append(route.fetch(max_redirects=0).status)  # the server charges…
+        route.abort("connectionreset")  # …and its answer never reaches the phone
+
+    phone.route("**/shops/redeem", lose_the_first_answer)
+    phone.get_by_role("button", name="COBRAR $15.000").click()
+    expect(phone.locator("#charge-status")).to_contain_text("Confirmando…")
+    expect(phone.locator(".result").first).to_contain_text("CANJE REALIZADO")
+    expect(phone.locator(".result").first).to_contain_text("Cobrado")
+    assert handled == [302]
+    assert _count_charges(app, info["voucher_ids"]["dropped"]) == 1
+    screenshot(phone, screenshots_dir, "phone-charge-confirmed")
+    context.close()
+    admin_context.close()
+
+
+def test_a_charge_that_never_reached_the_server_is_not_charged(browser, field, screenshots_dir):
+    app, info = field
+    admin_context, admin = _admin(browser, info)
+    context, phone = _pair_phone(browser, info, admin, "Caja sin señal", service_workers="block")
+    _type_code(phone, info["codes"]["unreached"])
+    tries = []
+
+    def no_signal(route):
+        tries.append(route.request.post_data)
+        route.abort("internetdisconnected")
+
+    phone.route("**/shops/redeem", no_signal)
+    phone.get_by_role("button", name="COBRAR $15.000").click()
+    expect(phone.locator("#charge-status")).to_contain_text("Confirmando…")
+    expect(phone.get_by_role("button", name="COBRAR $15.000")).to_be_disabled()
+    phone.wait_for_timeout(1500)  # a retry, with the same key
+    assert len(tries) >= 2 and len(set(tries)) == 1
+    phone.get_by_role("button", name="Dejar de intentar").click()
+    expect(phone.locator("#charge-status")).to_contain_text("No se cobró.")
+    expect(phone.locator("#charge-status")).not_to_contain_text("sí quedó registrado")
+    screenshot(phone, screenshots_dir, "phone-charge-not-made")
+    assert _count_charges(app, info["voucher_ids"]["unreached"]) == 0
+    context.close()
+    admin_context.close()
+
+
+def test_the_scan_page_opens_offline_from_its_service_worker(browser, field, screenshots_dir):
+    _app, info = field
+    admin_context, admin = _admin(browser, info)
+    context, phone = _pair_phone(browser, info, admin, "Caja sin red")
+    # Pages with vouchers, lists and statements are visited while online too.
+    _type_code(phone, info["codes"]["offline"])
+    phone.goto("/shops/today")
+    phone.goto("/treasury/my-statement")
+    phone.goto("/shops/scan")
+    phone.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    expect(phone.locator("#offline-message")).to_be_hidden()
+
+    # No connection: the page's network is cut, and (Chromium's offline emulation not
+    # reaching service workers) the server goes away too. Last test of the module.
+    context.set_offline(True)
+    server = info["server"]
+    server.shutdown()
+    server.server_close()
+    phone.reload()
+    expect(phone.get_by_role("link", name="Reintentar")).to_be_visible()  # the shell
+    expect(phone.get_by_role("heading", name="Escanear vale")).to_be_visible()
+    expect(phone.get_by_text("Sin conexión: no se puede cobrar ahora")).to_be_visible()
+    screenshot(phone, screenshots_dir, "phone-offline")
+    phone.goto("/shops/today")  # a list: never kept, so the offline shell answers
+    expect(phone.get_by_text("Sin conexión: no se puede cobrar ahora")).to_be_visible()
+
+    kept = phone.evaluate(
+        """async () => {
+            const out = [];
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) {
+                    out.push([name, new URL(request.url).pathname + new URL(request.url).search]);
+                }
+            }
+            return out;
+        }"""
+    )
+    assert kept, "the service worker kept nothing"
+    assert {name for name, _path in kept} == {kept[0][0]}  # one versioned cache
+    assert kept[0][0].startswith("vales-shell-")
+    paths = sorted(path for _name, path in kept)
+    assert all(SHELL_ONLY.match(path) for path in paths), paths
+    for private in ("/shops/voucher", "/shops/today", "/shops/scan", "/treasury", "/r/", "/api/"):
+        assert not any(path.startswith(private) for path in paths), (private, paths)
+    assert "/static/vendor/qr-scanner/qr-scanner.umd.min.js" in paths
+    context.set_offline(False)
+    context.close()
+    admin_context.close()

@@ -25,7 +25,7 @@ from voucher.errors import DomainError, Forbidden
 from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.i18n import parish_timezone
-from voucher.shops import charge_checks, device_auth, pairing
+from voucher.shops import charge_checks, device_auth, pairing, where_to_use
 from voucher.shops.device_forms import PairingForm, UnlinkForm
 from voucher.sqlite import writes_database
 
@@ -179,6 +179,15 @@ def qr_data_uri(text: str) -> str:
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="2")
     svg = barcode.to_svg(with_quiet_zones=True)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+# --- where a voucher can be used (the public page the QR opens) ------------------------------
+
+
+@bp.app_template_global("shops_accepting")
+def shops_accepting(parish_id: int, category: str):
+    """For the public voucher page (a lower layer that does not know shops)."""
+    return where_to_use.shops_accepting(db.session, parish_id, category)
 
 
 # --- after a dropped connection: did that charge go through? -------------------------------

@@ -67,6 +67,8 @@ def test_admin_pairs_a_phone_from_the_shop_page(login_as, world, app, db):
     assert "devices.invalid" not in listed
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"device_pairing_started", "device_paired"} <= actions
+    audit = page(admin.get("/audit/"))
+    assert "Enlace para vincular un teléfono creado" in audit and "Teléfono vinculado" in audit
 
 
 def test_shopkeeper_pairs_a_phone_for_their_own_shop_only(login_as, world):

@@ -223,6 +223,8 @@ def complete_pairing(
         session,
         "device_paired",
         user=account,
+        # In the audit log of the parish whose admin made the link (if an admin did).
+        parish_id=pairing.created_by.parish_id if pairing.created_by else None,
         shop_id=pairing.shop_id,
         obj=device,
         name=device.name,

@@ -232,6 +232,14 @@ def test_a_phone_cannot_unlink_or_pair(phone, world):
     )
 
 
+def test_a_browser_with_a_person_logged_in_becomes_the_phone(login_as, new_link):
+    browser = login_as("shopkeeper")
+    landed = browser.get(new_link(name="Caja 9"), follow_redirects=True)
+    assert landed.request.path == "/shops/scan" and landed.status_code == 200
+    assert "Mi cuenta" not in page(landed)
+    assert browser.get("/shops/phones").status_code == 403  # the phone, not the person
+
+
 class TestProduction:
     @pytest.fixture
     def app_config(self, app_config):

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import logout_user
 
 from voucher.auth.access import require_actor, role_required, safe_next
 from voucher.auth.models import Role
@@ -78,6 +79,8 @@ def pair(token: str):
     except DomainError as refusal:
         page = render_template("devices/pairing_refused.html", refusal=refusal)
         return current_app.make_response((page, refusal.status))
+    if device_auth.person_logged_in():
+        logout_user()  # this browser is the shop's phone now, not someone's session
     response = redirect(url_for("shops.scan"))
     device_auth.set_cookie(response, paired.credential)
     flash(

@@ -290,22 +290,21 @@ def test_a_charge_that_never_reached_the_server_is_not_charged(browser, field, s
     admin_context.close()
 
 
-def test_the_scan_page_says_why_the_camera_is_closed_without_https(field, screenshots_dir):
+def test_the_scan_page_says_why_the_camera_is_closed_without_https(browser, field, screenshots_dir):
     """Served over plain http from another machine's name, the browser keeps the camera
     closed: the page says why, and the code can still be typed."""
-    from playwright.sync_api import sync_playwright
-
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
     from voucher import demo
 
     _app, info = field
     port = info["base_url"].rsplit(":", 1)[1]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP caja.vales.test 127.0.0.1"],
-        )
+    # A second Chromium whose resolver sends another machine's name to this server.
+    chromium = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP caja.vales.test 127.0.0.1"],
+    )
+    try:
         context = chromium.new_context(
             base_url=f"http://caja.vales.test:{port}", viewport=PHONE_SCREEN, locale="es-CL"
         )
@@ -318,7 +317,7 @@ def test_the_scan_page_says_why_the_camera_is_closed_without_https(field, screen
         expect(notice).to_contain_text("conexión segura (https://)")
         expect(page.get_by_label("o escriba el código:")).to_be_editable()
         screenshot(page, screenshots_dir, "phone-no-https")
-        context.close()
+    finally:
         chromium.close()
 
 

@@ -243,7 +243,10 @@ def _voucher_after(voucher: Voucher) -> VoucherAfter:
 def create_redemption(json: RedemptionIn):
     """Charge `amount` pesos of a voucher at the caller's shop. Requires an
     `Idempotency-Key` header: a retry with the same key answers the original response
-    and never charges twice (the same key with another body is 422). Refusals carry a
+    and never charges twice (the same key with another body is 422). When no answer
+    arrives (network error, timeout, 502/503/504), send the same request with the same
+    key again, with growing pauses, until a definite answer: 201 is the charge, a 4xx
+    problem a refusal with nothing charged. Refusals carry a
     `reason`: 404 unknown_code; 409 already_used / insufficient_balance; 410 expired /
     cancelled; 403 category_not_accepted / shop_not_enrolled; 422 bad_amount; 429
     rate_limited (with Retry-After)."""

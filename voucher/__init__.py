@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from voucher.oversight.audit_log import bp as audit_bp
     from voucher.programs.views import bp as programs_bp
     from voucher.shops.views import bp as shops_bp
+    from voucher.shops.views.devices import bp as phone_bp
     from voucher.treasury.views import bp as treasury_bp
     from voucher.vouchers.views import bp as vouchers_bp
     from voucher.vouchers.views import public as public_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         programs_bp,
         vouchers_bp,
         shops_bp,
+        phone_bp,
         treasury_bp,
         audit_bp,
         public_bp,

@@ -23,6 +23,7 @@ from voucher.ledger.models import (
 )
 from voucher.parishes.models import Parish
 from voucher.programs.models import Category, Cycle, Enrolment, Program
+from voucher.shops.device_models import Device, DevicePairing
 from voucher.shops.models import Shop, ShopJoinRequest, ShopParish
 from voucher.treasury.models import (
     Fund,
@@ -48,6 +49,8 @@ __all__ = [
     "AuditEvent",
     "Category",
     "Cycle",
+    "Device",
+    "DevicePairing",
     "DocumentType",
     "Enrolment",
     "Entry",

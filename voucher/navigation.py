@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from voucher.auth.models import Role
 from voucher.extensions import db
+from voucher.shops.device_auth import DEVICE_ENDPOINTS, current_device
 from voucher.shops.models import Shop
 
 NAV = {
@@ -36,6 +37,7 @@ NAV = {
         ("shops.scan", _l("Escanear")),
         ("shops.today", _l("Hoy")),
         ("treasury.my_statement", _l("Estado de cuenta")),
+        ("phone.my_devices", _l("Teléfonos")),
     ],
 }
 
@@ -45,12 +47,17 @@ def register_navigation(app: Flask) -> None:
     def navigation() -> dict:
         items: list = []
         shop = None
+        phone = False
         if current_user.is_authenticated:
             items = NAV.get(current_user.role, [])
+            phone = current_device() is not None
+            if phone:  # a paired phone sees only the till
+                items = [item for item in items if item[0] in DEVICE_ENDPOINTS]
             if current_user.shop_id:
                 shop = db.session.get(Shop, current_user.shop_id)
         return {
             "nav_items": items,
+            "is_phone": phone,
             "current_shop": shop,
             "current_locale": lambda: str(get_locale() or "es_CL"),
         }

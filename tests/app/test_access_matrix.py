@@ -10,6 +10,8 @@ from datetime import date
 import pytest
 
 from voucher.auth.models import Role
+from voucher.shops import pairing
+from voucher.shops.device_auth import COOKIE, DEVICE_API_ENDPOINTS, DEVICE_ENDPOINTS
 
 PUBLIC = {
     "static",
@@ -22,6 +24,11 @@ PUBLIC = {
     "health.healthz",  # a monitor's probe: no login, no data
     "auth.reset_password",  # a one-time link handed over by an admin: its secret is the key
     "auth.new_password",  # the page that link opens (the secret waits in the session)
+    "phone.pair",  # the one-time pairing link a phone's camera opens
+    "api.complete_pairing",  # the same, for a phone app: the link's token is the credential
+    "phone.service_worker",  # the scan page's app shell: nothing personal in them
+    "phone.manifest",
+    "phone.offline",
 }
 ROLES = [r.value for r in Role]
 
@@ -86,6 +93,9 @@ def objects(db, world):
     )
     s.commit()
     asked = _third_parish_asks_to_join(s, world.shops["a"])
+    made = pairing.start_pairing(s, world.shops["a"], "Caja A", world.users[("a", "admin")])
+    device = pairing.complete_pairing(s, made.token, ip="1.1.1.1").device
+    s.commit()
     return {
         "program": program.id,
         "family": family.id,
@@ -99,6 +109,7 @@ def objects(db, world):
         "user": world.users[("a", "staff")].id,
         "parish": parish.id,
         "request": asked.id,
+        "device": device.id,
     }
 
 
@@ -127,6 +138,7 @@ KIND_WORDS = {
     "shops": "shop",
     "tokens": "token",
     "users": "user",
+    "devices": "device",
 }
 
 
@@ -272,6 +284,12 @@ JOINED = {
     ("api.shop_balance", "GET"): 200,
     ("api.statement_pdf", "GET"): 200,
     ("api.statement_csv_file", "GET"): 200,
+    # the shop's phones are the owner's too
+    ("phone.devices", "GET"): 403,
+    ("phone.start_pairing", "POST"): 403,
+    ("phone.unlink", "POST"): 403,
+    ("api.list_devices", "GET"): 403,
+    ("api.create_pairing", "POST"): 422,  # its body is checked first (empty here)
 }
 
 
@@ -346,3 +364,45 @@ def test_a_parish_that_joined_sees_none_of_the_owners_data(app, world, objects, 
     listed = api.get("/api/v1/shops", headers=bearer).get_json()["items"]
     mine = next(item for item in listed if item["id"] == shop.id)
     assert mine["owned"] is False and mine["owner_name"] == "" and mine["phone"] == ""
+
+
+@pytest.fixture
+def phone_of_b(app, db, world):
+    """A phone paired to parish "b"'s shop: its cookie (web) and its token (API)."""
+    s = db.session
+    made = pairing.start_pairing(s, world.shops["b"], "Caja B", world.users[("b", "admin")])
+    paired = pairing.complete_pairing(s, made.token, ip="2.2.2.2")
+    token = pairing.device_api_token(s, paired.device)
+    s.commit()
+    client = app.test_client()
+    client.set_cookie(COOKIE, paired.credential)
+    return client, token
+
+
+def test_a_phone_reaches_only_its_own_shops_till(app, objects, phone_of_b):
+    """A paired phone (cookie or token) of shop B: 403 on every page and endpoint that is
+    not the till's; 404 for shop A's objects on the till's own."""
+    client, token = phone_of_b
+    problems = []
+    for rule in guarded_rules(app):
+        path = fill(rule, objects)
+        assert path is not None, rule.rule
+        api = path.startswith("/api/")
+        till = rule.endpoint in (DEVICE_API_ENDPOINTS if api else DEVICE_ENDPOINTS)
+        has_id = any(
+            rule._converters[a].__class__.__name__ == "IntegerConverter" for a in rule.arguments
+        )
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if api:
+                response = call(app.test_client(), method, path, token)
+            else:
+                response = call(client, method, path)
+            if not till:
+                expected = {403}
+            elif has_id:
+                expected = {404} if method == "GET" else {404, 422}
+            else:
+                continue  # the till's own pages: tested by the journeys
+            if response.status_code not in expected:
+                problems.append(f"phone {method} {path}: {response.status_code}")
+    assert problems == [], "\n".join(problems)

@@ -2,6 +2,7 @@
 
 from voucher.api import (  # noqa: F401  (routes register on import)
     core,
+    devices,
     docs,
     families,
     me,

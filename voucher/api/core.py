@@ -36,7 +36,7 @@ from voucher.text_input import fields_with_control_characters, has_control_chara
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.docs", "api.complete_pairing"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LIMIT = 200

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from voucher.api.core import MAX_ID, bp, is_id, spec
+from voucher.api.core import MAX_ID, PUBLIC_ENDPOINTS, bp, is_id, spec
 
 # Endpoints whose success is a file, not JSON: (path, method) -> media type.
 FILE_RESPONSES: dict[tuple[str, str], str] = {}
@@ -142,7 +142,9 @@ def _describe(operation: dict[str, Any], endpoint: str, view: Any) -> None:
     operation["description"] = description
     roles = getattr(view, "allowed_roles", set())
     operation["x-roles"] = [role for role in ROLE_ORDER if role in roles]
-    operation["security"] = [{"bearer": []}]
+    # An endpoint open to anyone (a phone pairing itself with its link's token) needs
+    # no bearer token.
+    operation["security"] = [] if endpoint in PUBLIC_ENDPOINTS else [{"bearer": []}]
     for parameter in operation.get("parameters", []):
         parameter["schema"] = _without_null(parameter["schema"])
         if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":

@@ -289,6 +289,9 @@ class RedemptionOut(BaseModel):
     amount: int
     created_at: dt.datetime
     voucher: VoucherAfter
+    device_id: int | None = Field(
+        None, description="The paired phone that charged it (null: a person's login)."
+    )
 
 
 class RedemptionItem(RedemptionOut):
@@ -332,7 +335,10 @@ def _voucher_after(voucher: Voucher) -> VoucherAfter:
 def create_redemption(json: RedemptionIn):
     """Charge `amount` pesos of a voucher at the caller's shop. Requires an
     `Idempotency-Key` header: a retry with the same key answers the original response
-    and never charges twice (the same key with another body is 422). Refusals carry a
+    and never charges twice (the same key with another body is 422). When no answer
+    arrives (network error, timeout, 502/503/504), send the same request with the same
+    key again, with growing pauses, until a definite answer: 201 is the charge, a 4xx
+    problem a refusal with nothing charged. Refusals carry a
     `reason`: 404 unknown_code; 409 already_used / insufficient_balance; 410 expired /
     cancelled; 403 category_not_accepted / shop_not_enrolled; 422 bad_amount; 429
     rate_limited (with Retry-After)."""
@@ -342,6 +348,7 @@ def create_redemption(json: RedemptionIn):
         amount=done.amount,
         created_at=done.created_at,
         voucher=_voucher_after(done.voucher),
+        device_id=done.device_id,
     ), 201
 
 
@@ -376,6 +383,7 @@ def list_redemptions(query: RedemptionQuery):
             amount=r.amount,
             created_at=r.created_at,
             voucher=_voucher_after(r.voucher),
+            device_id=r.device_id,
             status=r.status.value,
             settled=r.settlement_id is not None,
             voided_at=r.voided_at,

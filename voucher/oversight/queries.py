@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import User
 from voucher.extensions import db
+from voucher.shops.device_models import Device
 from voucher.shops.models import Shop
 from voucher.vouchers.models import ScanLog, Voucher
 
@@ -57,7 +59,14 @@ def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+    rows = db.session.execute(
+        sa.select(User.id, User.name, Device.id)
+        .outerjoin(Device, Device.user_id == User.id)
+        .where(User.id.in_(ids))
+    ).all()
+    # A paired phone acts through an account of its own: say it was that phone.
+    phone = _("teléfono")
+    return {uid: f"{name} ({phone})" if device_id else name for uid, name, device_id in rows}
 
 
 def shop_names(shop_ids: Iterable[int | None]) -> dict[int, str]:

@@ -16,6 +16,7 @@ from voucher.dates import day_bounds
 from voucher.db import valid_id
 from voucher.errors import NotFound
 from voucher.parishes.models import Parish
+from voucher.shops.device_models import Device
 from voucher.shops.models import Shop, ShopParish
 from voucher.vouchers.models import Redemption, RedemptionStatus
 
@@ -50,11 +51,16 @@ def enrolled_now(session: Session, parish_id: int, shop_ids: list[int]) -> set[i
     )
 
 
+def _a_person() -> sa.ColumnElement:
+    """Not the account a paired phone acts through (those are listed as phones)."""
+    return User.id.not_in(sa.select(Device.user_id))
+
+
 def active_shopkeepers(session: Session, shop_ids: list[int]) -> dict[int, int]:
     """How many active accounts each of these shops has."""
     rows = session.execute(
         sa.select(User.shop_id, sa.func.count())
-        .where(User.shop_id.in_(shop_ids), User.active)
+        .where(User.shop_id.in_(shop_ids), User.active, _a_person())
         .group_by(User.shop_id)
     )
     return dict(rows.tuples().all())
@@ -98,7 +104,7 @@ def shopkeepers(session: Session, shop: Shop) -> list[User]:
     return list(
         session.scalars(
             sa.select(User)
-            .where(User.shop_id == shop.id, User.role == Role.SHOPKEEPER)
+            .where(User.shop_id == shop.id, User.role == Role.SHOPKEEPER, _a_person())
             .order_by(User.name)
         )
     )

@@ -190,6 +190,7 @@ def redeem(
                 voucher_id=voucher.id,
                 shop_id=shop.id,
                 user_id=scanner.user.id,
+                device_id=scanner.device_id,
                 amount=amount,
                 idempotency_key=stored_key,
                 request_hash=wanted,

@@ -36,6 +36,7 @@ class Scanner:
     user: Any
     shop: Shop | None
     ip: str | None
+    device_id: int | None = None  # the paired phone, when one is scanning
 
 
 def log_scan(

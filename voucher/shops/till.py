@@ -8,6 +8,7 @@ from flask import current_app, request
 
 from voucher.auth.access import require_actor
 from voucher.extensions import db
+from voucher.shops.device_auth import current_device
 from voucher.shops.lookup import Lookup, lookup
 from voucher.shops.models import Shop
 from voucher.shops.redemption import redeem
@@ -27,7 +28,8 @@ def scanner() -> Scanner:
     """The signed-in user, their shop (None for parish staff) and their address."""
     user = require_actor()
     shop = db.session.get(Shop, user.shop_id) if user.shop_id else None
-    return Scanner(user, shop, request.remote_addr)
+    device = current_device()
+    return Scanner(user, shop, request.remote_addr, device.id if device else None)
 
 
 def look_up(code: str) -> Lookup:

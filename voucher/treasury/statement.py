@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from voucher.dates import day_start_utc, utcnow
 from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
+from voucher.shops.device_models import Device
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.documents import ShopStatement, StatementLine, check_period
 from voucher.treasury.models import Settlement, SettlementStatus
@@ -105,8 +106,10 @@ def _redemption_rows(
             Redemption.settlement_id,
             Voucher.serial,
             sa.type_coerce(Voucher.category, sa.String),
+            Device.name,
         )
         .join(Voucher, Voucher.id == Redemption.voucher_id)
+        .outerjoin(Device, Device.id == Redemption.device_id)
         .where(
             Redemption.parish_id == parish_id,
             Redemption.shop_id == shop_id,
@@ -121,9 +124,11 @@ def _redemption_rows(
     receipt = _("Canje N° %(number)s", number="{n}")  # translated once, filled in per row
     rows: list[_Row] = []
     voidable: set[int] = set()
-    for rid, when, amount, status, voided_at, settlement_id, serial, category in redemptions:
+    for rid, when, amount, status, voided_at, settlement_id, serial, category, phone in redemptions:
         voided = status == voided_status and voided_at is not None and voided_at < end
         description = receipt.replace("{n}", f"{rid:06d}")
+        if phone:  # charged from a paired phone: which one
+            description = f"{description} · {phone}"
         line = StatementLine(when, "redemption", description, serial, category, amount, 0, voided)
         rows.append(((when, 0, rid), line, rid))
         if status == committed_status and settlement_id is None:

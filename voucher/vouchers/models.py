@@ -114,6 +114,8 @@ class Redemption(IdMixin, TimestampMixin, Base):
     voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("voucher.id"), index=True)
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shop.id"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The paired phone that charged it (None when a person's login did).
+    device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("device.id"))
     amount: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     request_hash: Mapped[str] = mapped_column(sa.String(64))

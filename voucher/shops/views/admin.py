@@ -15,7 +15,8 @@ from voucher.errors import DomainError, Duplicate, ValidationFailed
 from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.parishes.models import Parish
-from voucher.shops import queries, services, sharing
+from voucher.shops import pairing, queries, services, sharing
+from voucher.shops.device_forms import PairingForm, UnlinkForm
 from voucher.shops.forms import (
     DecideForm,
     EnrolByRutForm,
@@ -152,6 +153,9 @@ def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status
         incoming=incoming,
         parish_names=_parish_names([r.parish_id for r in incoming]),
         decide_form=DecideForm(),
+        devices=pairing.shop_devices(db.session, shop.id) if owned else [],
+        pair_form=PairingForm(),
+        unlink_form=UnlinkForm(),
     ), status
 
 

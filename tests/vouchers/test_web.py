@@ -238,7 +238,7 @@ def test_replace_gives_a_new_code_and_the_old_paper_says_replaced(
     assert "el papel anterior ya no sirve" in page
     assert "Descargar PDF para imprimir" in page  # the new code is not printed yet
     old = text(client.get(f"/r/{issued.code}"))
-    assert "Este vale fue reemplazado" in old
+    assert "VALE REEMPLAZADO" in old and "pida el vale nuevo en la parroquia" in old
     db.session.expire_all()
     voucher = db.session.get(Voucher, issued.voucher.id)
     new_code = keys.decrypt(voucher.code_encrypted)

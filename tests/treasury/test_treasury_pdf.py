@@ -404,7 +404,7 @@ def test_program_report_rows_and_totals():
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape A4
     text = page.extract_text()
-    sums = [sum(row[i] for row in data) for i in range(2, 12)]
+    sums = [sum(row[i] for row in data) for i in range(2, 12)] + [0, 0]  # printed, delivered
     totals = one(r"\nTotal (.*)", text)[1].split()
     assert [pesos(t) if "$" in t else int(t.replace(".", "")) for t in totals] == sums
     assert "Útiles de aseo Higiene $1.000.000 100 $800.000" in text
@@ -412,7 +412,7 @@ def test_program_report_rows_and_totals():
     rows = list(csv.reader(io.StringIO(program_report_csv(report, sep=";")), delimiter=";"))
     assert rows[0][:4] == ["Programa", "Categoría", "Financiado $", "Emitidos N°"]
     assert rows[-1] == ["Total", "", *map(str, sums)]
-    assert rows[1] == ["Canasta de Navidad", "Alimentos", *map(str, data[0][2:])]
+    assert rows[1] == ["Canasta de Navidad", "Alimentos", *map(str, data[0][2:]), "0", "0"]
 
 
 # --- trial balance ----------------------------------------------------------------------------

@@ -123,6 +123,8 @@ class ProgramFiguresOut(BaseModel):
     cancelled: int
     cancelled_count: int
     outstanding: int = Field(description="Live vouchers' value not yet redeemed at the end.")
+    printed_count: int = Field(description="Vouchers issued in the period printed at least once.")
+    delivered_count: int = Field(description="Vouchers issued in the period handed out.")
 
 
 class ProgramsOut(BaseModel):

@@ -94,6 +94,9 @@ class ProgramReportRow:
     cancelled_count: int
     cancelled: int
     outstanding: int
+    # Of the vouchers issued in the period: papers printed at least once, handed out.
+    printed_count: int = 0
+    delivered_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,8 @@ _PROGRAM_FIELDS = (
     "cancelled_count",
     "cancelled",
     "outstanding",
+    "printed_count",
+    "delivered_count",
 )
 
 

@@ -140,6 +140,7 @@ def program_columns() -> tuple[Column, ...]:
     pesos, count = "$", _("N°")
     funded, issued, redeemed = _("Financiado"), _("Emitidos"), _("Canjeados")
     expired, cancelled, outstanding = _("Vencidos"), _("Anulados"), _("Pendiente")
+    printed, delivered = _("Impresos"), _("Entregados")
     return (
         Column(_("Programa"), weight=34, wrap=True),
         Column(_("Categoría"), weight=15),
@@ -153,6 +154,8 @@ def program_columns() -> tuple[Column, ...]:
         Column(f"{cancelled}\n{count}", "count", weight=11),
         Column(f"{cancelled}\n{pesos}", "money", weight=18),
         Column(f"{outstanding}\n{pesos}", "money", weight=19),
+        Column(f"{printed}\n{count}", "count", weight=11),
+        Column(f"{delivered}\n{count}", "count", weight=12),
     )
 
 
@@ -170,6 +173,8 @@ def _program_cells(row: ProgramReportRow, name: str, category: str) -> tuple[str
         row.cancelled_count,
         row.cancelled,
         row.outstanding,
+        row.printed_count,
+        row.delivered_count,
     )
 
 

@@ -157,7 +157,8 @@ def test_two_person_rule_on_the_web(t, login_as, db):
     )
     assert "Proponer pago de $25.500" in html
     form = pay_form(html)
-    done = proposer.post("/treasury/settlements/new", data={**form, "pay-method": "cheque"})
+    cheque = {**form, "pay-method": "cheque", "pay-reference": "Cheque 991"}
+    done = proposer.post("/treasury/settlements/new", data=cheque)
     settlement = t.session.scalar(sa.select(Settlement))
     assert settlement.status == SettlementStatus.PROPOSED
     mine = page(proposer.get(done.headers["Location"]))

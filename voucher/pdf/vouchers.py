@@ -323,12 +323,26 @@ def _draw_balance(canvas: Canvas, voucher: PrintableVoucher, words: _Words) -> N
     right = layout.CONTENT_RIGHT
     day = format_date(voucher.balance_on) if voucher.balance_on else ""
     label = words.balance_on % {"date": day}
-    _text(canvas, label, layout.DETAIL_VALUE_FONT, layout.BALANCE_LABEL_SIZE_PT, right,
-          layout.BALANCE_LABEL_BASELINE, align_right=True)
+    _text(
+        canvas,
+        label,
+        layout.DETAIL_VALUE_FONT,
+        layout.BALANCE_LABEL_SIZE_PT,
+        right,
+        layout.BALANCE_LABEL_BASELINE,
+        align_right=True,
+    )
     _draw_value(canvas, voucher.remaining or 0)
     face = words.face_value % {"amount": format_clp(voucher.amount)}
-    _text(canvas, face, layout.DETAIL_LABEL_FONT, layout.FACE_VALUE_SIZE_PT, right,
-          layout.FACE_VALUE_BASELINE, align_right=True)
+    _text(
+        canvas,
+        face,
+        layout.DETAIL_LABEL_FONT,
+        layout.FACE_VALUE_SIZE_PT,
+        right,
+        layout.FACE_VALUE_BASELINE,
+        align_right=True,
+    )
 
 
 def _draw_cut_lines(canvas: Canvas, vouchers_on_page: int) -> None:

@@ -54,6 +54,7 @@ class ShopStatement:
     lines: Sequence[StatementLine]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    shop_bank: str = ""  # how the parish pays the shop (bank, account type and number)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Remittance:
     lines: Sequence[RemittanceLine]
     generated_at: datetime
     timezone: str = "America/Santiago"
+    shop_bank: str = ""  # where the money went (bank, account type and number)
 
 
 @dataclass(frozen=True)

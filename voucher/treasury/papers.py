@@ -86,6 +86,7 @@ def render_statement(s: ShopStatement) -> bytes:
             [
                 (_("Comercio"), s.shop_name),
                 (_("RUT"), s.shop_rut),
+                (_("Datos bancarios"), s.shop_bank or "—"),
                 (_("Período"), period),
                 (_("Generado el"), format_datetime(s.generated_at, s.timezone)),
             ],
@@ -152,6 +153,7 @@ def render_remittance(r: Remittance) -> bytes:
                 (_("RUT"), r.shop_rut),
                 (_("Canjes hasta el"), format_date(r.through)),
                 (_("Fecha de pago"), format_datetime(r.paid_at, r.timezone)),
+                (_("Datos bancarios"), r.shop_bank or "—"),
                 (_("Medio de pago"), method_label(r.method)),
                 (_("Referencia"), r.reference or "—"),
             ],

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from voucher.dates import day_start_utc, utcnow
+from voucher.families.rules import display_rut
 from voucher.parishes.models import Parish
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.documents import ShopStatement, StatementLine, check_period
@@ -257,13 +258,14 @@ def shop_statement(
     statement = ShopStatement(
         parish_name=parish.name,
         shop_name=shop.name,
-        shop_rut=shop.rut,
+        shop_rut=display_rut(shop.rut),
         period_from=date_from,
         period_to=date_to,
         opening_balance=opening,
         lines=tuple(line for _key, line, _id in rows),
         generated_at=now or utcnow(),
         timezone=tz,
+        shop_bank=shop.payment_details or "",
     )
     return StatementResult(statement, tuple(rid for _key, _line, rid in rows), frozenset(voidable))
 

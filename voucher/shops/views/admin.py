@@ -41,7 +41,7 @@ def _render_index(enrol_form: EnrolByRutForm, status: int = 200):
 
 
 @bp.route("/")
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.TREASURER)  # the treasurer reads, to pay the shops
 def index():
     return _render_index(EnrolByRutForm())
 
@@ -87,7 +87,7 @@ def enrol():
 
 
 @bp.route("/<int:shop_id>")
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.TREASURER)  # the treasurer reads, to pay the shops
 def detail(shop_id: int):
     return _render_detail(queries.get_parish_shop(db.session, parish_id(), shop_id))
 
@@ -101,6 +101,7 @@ def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status
         keepers=queries.shopkeepers(db.session, shop),
         keeper_form=keeper_form or ShopkeeperForm(),
         enrolment_form=EnrolmentForm(),
+        can_edit=require_actor().role == Role.ADMIN,
     ), status
 
 

@@ -35,5 +35,5 @@ def program_report_csv(p: ProgramReport, sep: str = ",") -> str:
 
 
 def trial_balance_csv(t: TrialBalance, sep: str = ",") -> str:
-    """Accounts with debe, haber and saldo, and the totals."""
+    """Accounts with débitos, créditos, saldo deudor and saldo acreedor, and the totals."""
     return table_csv(trial_balance_table(t), sep)

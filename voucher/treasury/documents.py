@@ -119,6 +119,16 @@ class TrialBalanceRow:
     debit: int
     credit: int  # balance = debit - credit
 
+    @property
+    def debit_balance(self) -> int:
+        """Saldo deudor: what the debits exceed the credits by (0 otherwise)."""
+        return max(self.debit - self.credit, 0)
+
+    @property
+    def credit_balance(self) -> int:
+        """Saldo acreedor: what the credits exceed the debits by (0 otherwise)."""
+        return max(self.credit - self.debit, 0)
+
 
 @dataclass(frozen=True)
 class TrialBalance:
@@ -145,6 +155,8 @@ class StatementTotals:
 class TrialBalanceTotals:
     debit: int
     credit: int
+    debit_balance: int = 0
+    credit_balance: int = 0
 
     @property
     def balance(self) -> int:
@@ -152,7 +164,7 @@ class TrialBalanceTotals:
 
     @property
     def balanced(self) -> bool:
-        return self.debit == self.credit
+        return self.debit == self.credit and self.debit_balance == self.credit_balance
 
 
 def _pesos(value: object, what: str, *, negative: bool = False) -> int:
@@ -229,7 +241,12 @@ def trial_balance_totals(t: TrialBalance) -> TrialBalanceTotals:
     """Total debits and credits; a sound ledger has them equal."""
     debit = sum(_pesos(row.debit, f"{row.code} debit") for row in t.rows)
     credit = sum(_pesos(row.credit, f"{row.code} credit") for row in t.rows)
-    return TrialBalanceTotals(debit, credit)
+    return TrialBalanceTotals(
+        debit,
+        credit,
+        sum(row.debit_balance for row in t.rows),
+        sum(row.credit_balance for row in t.rows),
+    )
 
 
 # --- verification codes -----------------------------------------------------------------

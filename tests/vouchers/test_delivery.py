@@ -18,6 +18,20 @@ from voucher.families.services import display_document
 from voucher.vouchers import services
 from voucher.vouchers.models import Voucher
 
+MONTHS = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 SERIAL = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 
 
@@ -55,6 +69,8 @@ def test_round_delivery_list_follows_the_printed_sheets_line_by_line(db, scheme,
     round_id = result.round.id
 
     page = staff.get(f"/vouchers/rounds/{round_id}").get_data(as_text=True)
+    month = MONTHS[int(result.round.cycle_key[5:]) - 1]
+    assert f"<dd>{month} {result.round.cycle_key[:4]}</dd>" in page  # "diciembre 2026"
     assert f"/vouchers/rounds/{round_id}/delivery.pdf" in page
     assert f"/vouchers/rounds/{round_id}/delivery.csv" in page
 

@@ -166,3 +166,37 @@ def test_a_reprint_of_a_part_used_voucher_shows_its_balance_large(
     assert "$15.000" not in sizes
     assert issued.voucher.serial in text  # same paper: same serial and code
     assert decode_qrs(again) == decode_qrs(first)
+
+
+def test_in_development_the_qr_opens_the_port_the_app_is_served_on(app, db, scheme, keys, world):
+    s = scheme(families=1)
+    issued = services.issue_voucher(
+        db.session,
+        parish=s.parish,
+        program=s.program,
+        family=s.families[0],
+        user=s.staff,
+        keys=keys,
+    )
+    db.session.commit()
+    app.config["VOUCHER_BASE_URL_FOLLOWS_REQUEST"] = True  # development, no VOUCHER_BASE_URL
+    served = "http://127.0.0.1:5101"
+    staff = app.test_client()
+    login = {"email": world.users[("a", "staff")].email, "password": factories.PASSWORD}
+    assert staff.post("/login", data=login, base_url=served).status_code == 302
+    pdf = staff.get(f"/vouchers/{issued.voucher.id}/pdf", base_url=served).data
+    assert decode_qrs(pdf) == [redeem_url(served, issued.code)]
+
+
+def test_printed_papers_name_their_parish_in_their_properties(db, scheme, keys, login_as):
+    s = scheme(families=2)
+    result = issue_round(db, s, keys)
+    staff = login_as("staff")
+    for path in (
+        f"/vouchers/rounds/{result.round.id}/pdf",
+        f"/vouchers/rounds/{result.round.id}/delivery.pdf",
+    ):
+        info = pypdf.PdfReader(io.BytesIO(staff.get(path).data)).metadata
+        assert info.author == s.parish.name, path
+        assert info.title and s.parish.name in info.title, path
+        assert info.subject and "unspecified" not in info.subject.lower(), path

@@ -110,7 +110,8 @@ def test_issue_one_voucher_from_the_family(db, scheme, login_as):
         f"/vouchers/issue?family_id={family_id}", data={"program_id": str(s.program.id)}
     )
     assert again.status_code == 200
-    assert "ya recibió 1 vale(s) de este programa en el ciclo actual" in text(again)
+    assert "Esta familia ya recibió 1 vale de este programa en el ciclo actual." in text(again)
+    assert "vale(s)" not in text(again)
 
 
 def test_issue_says_when_the_fund_is_short(db, scheme, login_as):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from flask import current_app
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
@@ -36,6 +35,7 @@ from voucher.auth.access import (
     require_actor,
     role_required,
 )
+from voucher.config import site_base_url
 from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
@@ -160,7 +160,7 @@ def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:
     return VoucherWithCode(
         **base.model_dump(),
         code=format_code(code),
-        redeem_url=redeem_url(current_app.config["VOUCHER_BASE_URL"], code),
+        redeem_url=redeem_url(site_base_url(), code),
     )
 
 
@@ -178,7 +178,7 @@ def _code_again(body: Any) -> Any:
     if voucher is None or voucher.parish_id != parish_id():
         return body
     code = code_keys().decrypt(voucher.code_encrypted)
-    base_url = current_app.config["VOUCHER_BASE_URL"]
+    base_url = site_base_url()
     return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
 
 

@@ -99,7 +99,11 @@ def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
         pagesize=(layout.PAGE_WIDTH * mm, layout.PAGE_HEIGHT * mm),
         pageCompression=1,
     )
-    canvas.setTitle("Vales")
+    parish = vouchers[0].parish_name
+    programs = ", ".join(dict.fromkeys(v.program_name for v in vouchers))
+    canvas.setTitle(_("Vales para imprimir · %(parish)s", parish=parish))
+    canvas.setAuthor(parish)
+    canvas.setSubject(_("Vales de %(programs)s", programs=programs))
     canvas.setCreator("Vales")
     faces: dict[tuple[str, str, str, float], str] = {}
     words = _Words.now()

@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import User
 from voucher.extensions import db
+from voucher.families.models import Family
+from voucher.programs.models import Program
 from voucher.shops.models import Shop, ShopParish
+from voucher.treasury.models import Settlement
 from voucher.vouchers.models import ScanLog, Voucher
 
 PER_PAGE = 50
@@ -73,3 +76,46 @@ def voucher_serials(parish_id: int, voucher_ids: Iterable[int | None]) -> dict[i
             )
         ).all()
     )
+
+
+def user_roles(user_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """id -> (name, role) of the people in a page of events."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name, User.role).where(User.id.in_(ids)))
+    return {uid: (name, getattr(role, "value", role)) for uid, name, role in rows}
+
+
+def program_names(parish_id: int, program_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in program_ids if i is not None}
+    if not ids:
+        return {}
+    query = sa.select(Program.id, Program.name).where(
+        Program.id.in_(ids), Program.parish_id == parish_id
+    )
+    return dict(db.session.execute(query).all())
+
+
+def family_names(parish_id: int, family_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in family_ids if i is not None}
+    if not ids:
+        return {}
+    query = sa.select(Family.id, Family.head_name).where(
+        Family.id.in_(ids), Family.parish_id == parish_id
+    )
+    return dict(db.session.execute(query).all())
+
+
+def settlement_methods(parish_id: int, ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """id -> (method, reference) of the payments in a page of events."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    query = sa.select(Settlement.id, Settlement.method, Settlement.reference).where(
+        Settlement.id.in_(wanted), Settlement.parish_id == parish_id
+    )
+    return {
+        sid: (getattr(method, "value", method), reference or "")
+        for sid, method, reference in db.session.execute(query)
+    }

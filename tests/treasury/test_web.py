@@ -294,3 +294,18 @@ def test_shopkeeper_sees_their_own_statement_only(t, login_as, world):
     assert keeper.get(f"/treasury/shops/{t.shop.id}/statement").status_code == 403
     bad = keeper.get(f"/treasury/my-statement?date_from={today.isoformat()}&date_to=ayer")
     assert bad.status_code == 422
+
+
+def test_the_weekly_chart_agrees_with_the_books_right_after_a_charge(t, login_as):
+    client = login_as("treasurer")
+    t.real_redemption(12_000)
+
+    def this_week_food() -> int:
+        html = page(client.get("/treasury/"))
+        rows = re.findall(r'<li class="chart-row">.*?</li>', html, re.S)
+        food = re.search(r"Alimentos: </span>\$([\d.]+)", rows[-1])
+        return int(food.group(1).replace(".", ""))
+
+    assert this_week_food() == 12_000
+    t.real_redemption(7_500)  # within the chart's few minutes: still counted at once
+    assert this_week_food() == 19_500

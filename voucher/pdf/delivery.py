@@ -101,7 +101,7 @@ def _page_table(rows: Sequence[DeliveryRow], first_number: int) -> Table:
                 ("FONT", (0, 1), (-1, -1), FONT, TABLE_FONT_SIZE + 1),
                 ("BACKGROUND", (0, 0), (-1, 0), (HEADER_FILL_GRAY,) * 3),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (5, 1), (5, -1), "RIGHT"),
+                ("ALIGN", (5, 0), (5, -1), "RIGHT"),
                 ("GRID", (0, 0), (-1, -1), RULE_WIDTH, (0.4, 0.4, 0.4)),
             ]
         )

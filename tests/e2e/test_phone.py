@@ -73,6 +73,11 @@ def test_voucher_screen_shows_verdict_balance_and_charge_without_scrolling(
     charge.click()
     expect(result(page)).to_contain_text("CANJE REALIZADO")
     inside_first_screen(page, row_value(page, "Cobrado"), "the amount charged")
+    scan_again = page.get_by_role("link", name="Escanear otro vale")
+    inside_first_screen(page, scan_again, "Escanear otro vale")
+    void = page.get_by_role("button", name=re.compile(r"^Anular \(hasta"))
+    inside_first_screen(page, void, "the void button")
+    no_sideways_scroll(page)
 
 
 def test_today_shows_each_charge_as_a_card_with_its_void_button(open_page, site, screenshots_dir):

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from flask import current_app, has_request_context, request
+
 WEAK_KEYS = {"", "dev", "secret", "changeme", "change-me"}
 
 
@@ -63,6 +65,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # code hashes), should it reach a log.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "VOUCHER_BASE_URL": os.environ.get("VOUCHER_BASE_URL", "http://127.0.0.1:5000"),
+        # In development with no VOUCHER_BASE_URL, printed codes open the address the page
+        # was served from (`make run PORT=5101` prints codes for port 5101).
+        "VOUCHER_BASE_URL_FOLLOWS_REQUEST": env == "development"
+        and not os.environ.get("VOUCHER_BASE_URL"),
         "VOUCHER_KEY_FILE": os.environ.get("VOUCHER_KEY_FILE", str(instance_path / "voucher_key")),
         "VOUCHER_BACKUP_DIR": os.environ.get("VOUCHER_BACKUP_DIR", ""),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -95,4 +101,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": _count(os.environ.get("VOUCHER_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
+    if "VOUCHER_BASE_URL" in overrides and "VOUCHER_BASE_URL_FOLLOWS_REQUEST" not in overrides:
+        config["VOUCHER_BASE_URL_FOLLOWS_REQUEST"] = False
     return config
+
+
+def site_base_url() -> str:
+    """Where printed QR codes and the API's links point: VOUCHER_BASE_URL, or in
+    development without it, the scheme, host and port this request came to."""
+    settings = current_app.config
+    if settings.get("VOUCHER_BASE_URL_FOLLOWS_REQUEST") and has_request_context():
+        return request.host_url.rstrip("/")
+    return settings["VOUCHER_BASE_URL"]

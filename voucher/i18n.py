@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, g, has_request_context, request, session
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -32,6 +33,17 @@ MONTH_NAMES = (
 def month_label(day: date) -> str:
     """The month of ``day`` and its year, in the reader's language: 'noviembre 2026'."""
     return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def cycle_label(cycle_key: str) -> str:
+    """A cycle as people say it: '2026-12' -> 'diciembre 2026'; 'once' -> 'una sola vez'."""
+    if cycle_key == "once":
+        return gettext("una sola vez")
+    try:
+        year, month = (int(part) for part in cycle_key.split("-"))
+        return month_label(date(year, month, 1))
+    except ValueError:
+        return cycle_key
 
 
 def select_locale() -> str:
@@ -67,5 +79,6 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["clp"] = money.format_clp
     app.jinja_env.filters["number"] = money.format_number
     app.jinja_env.filters["date"] = dates.format_date
+    app.jinja_env.filters["cycle"] = cycle_label
     app.jinja_env.filters["datetime"] = lambda m: dates.format_datetime(m, parish_timezone())
     app.jinja_env.filters["time"] = lambda m: dates.format_time(m, parish_timezone())

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from voucher.auth.models import Role
 from voucher.extensions import db
+from voucher.families.rules import display_rut
 from voucher.shops.device_auth import DEVICE_ENDPOINTS, current_device
 from voucher.shops.models import Shop
 
@@ -43,6 +44,9 @@ NAV = {
 
 
 def register_navigation(app: Flask) -> None:
+    # RUTs print one way everywhere (12.345.678-5), a shop's as a family's.
+    app.jinja_env.filters["rut"] = display_rut
+
     @app.context_processor
     def navigation() -> dict:
         items: list = []

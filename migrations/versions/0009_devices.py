@@ -83,8 +83,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("redemption") as batch:
-        batch.drop_column("device_id")
+    # SQLite drops the column in place (a batch copy of redemption would trip the
+    # foreign keys that point at it); PostgreSQL drops its constraint with it.
+    op.drop_column("redemption", "device_id")
     op.drop_index(op.f("ix_device_pairing_shop_id"), table_name="device_pairing")
     op.drop_table("device_pairing")
     op.drop_index(op.f("ix_device_shop_id"), table_name="device")

@@ -55,6 +55,8 @@ FILES = {
     ("get", "/api/v1/vouchers/{…}/pdf"): "application/pdf",
     ("post", "/api/v1/vouchers/print"): "application/pdf",
     ("get", "/api/v1/rounds/{…}/pdf"): "application/pdf",
+    ("get", "/api/v1/rounds/{…}/delivery.pdf"): "application/pdf",
+    ("get", "/api/v1/rounds/{…}/delivery.csv"): "text/csv",
     ("get", "/api/v1/settlements/{…}/remittance.pdf"): "application/pdf",
     ("get", "/api/v1/shops/{…}/statement.pdf"): "application/pdf",
     ("get", "/api/v1/shops/{…}/statement.csv"): "text/csv",
@@ -257,4 +259,7 @@ def test_the_reference_page_loads_nothing_from_elsewhere(document):
     _app, _doc, page = document
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<style" not in page and " style=" not in page
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/forms.js" defer>']
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/static/js/forms.js" defer>',
+        '<script src="/static/js/menu.js" defer>',
+    ]

@@ -253,15 +253,15 @@ ENGLISH_PAPERS = {
     "trial balance": (
         [
             "Trial balance as of",
-            "Code",
             "Account",
+            "Debit balance",
             "Debit",
             "Credit",
             "Asset",
             "Balanced:",
             "Page 1 of 1",
         ],
-        ["Balance de comprobación", "Debe", "Haber", "Activo", "Cuadra", "Página"],
+        ["Balance de comprobación", "Débitos", "Saldo deudor", "Activo", "Cuadra", "Página"],
     ),
 }
 

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-sync",
 ]
-PHONE = {"width": 360, "height": 740}
+PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 
 

@@ -23,7 +23,10 @@ def login(page: Page, email: str, password: str, *, path: str = "/login") -> Non
     page.get_by_label("Contraseña").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Ingresar").click()
-    expect(page.get_by_role("button", name="Salir")).to_be_visible()
+    # On a phone the links (with "Salir") sit behind the header's menu button.
+    menu = page.get_by_role("button", name="Menú")
+    signed_in = page.get_by_role("button", name="Salir").or_(menu)
+    expect(signed_in).to_be_visible()
 
 
 def pesos(text: str) -> int:

@@ -24,7 +24,7 @@ from voucher.shops.redemption import Scanner, redeem
 from voucher.shops.services import ShopInput, create_shop, enrol_shop
 from voucher.treasury.services import FundInput, record_fund
 from voucher.vouchers.keys import code_keys
-from voucher.vouchers.services import issue_voucher
+from voucher.vouchers.services import issue_voucher, replace_voucher
 
 PEDRO_KEEPER = "pedro@demo.vales.cl"
 # The shared-shop journey: a bakery the demo parish registered, and a second parish.
@@ -40,6 +40,8 @@ VOUCHERS = (
     "pedro-1",  # redeemed at Minimarket Don Pedro before the treasurer pays it
     "pedro-2",
     "pedro-after",  # redeemed at Don Pedro after the payment (journey 4)
+    "replaced",  # replaced for loss: its old paper's code is kept as "replaced-old"
+    "phone",  # the phone journey at 360x640: looked at, charged, its charge voided
 )
 PEDRO_AMOUNTS = {"pedro-1": 15_000, "pedro-2": 9_500}
 
@@ -116,6 +118,16 @@ def seed(session: Session) -> dict[str, Any]:
         codes[name] = issued.code
         voucher_ids[name] = issued.voucher.id
         serials[name] = issued.voucher.serial
+
+    old_paper = codes["replaced"]
+    replaced = replace_voucher(
+        session,
+        session.get(type(issued.voucher), voucher_ids["replaced"]),
+        reason="Perdido en la micro",
+        user=staff,
+        keys=keys,
+    )
+    codes["replaced"], codes["replaced-old"] = replaced.code, old_paper
 
     rosita = _one(session, Shop, name="Almacén Rosita")
     pedro = _one(session, Shop, name="Minimarket Don Pedro")

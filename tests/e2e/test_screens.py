@@ -65,6 +65,12 @@ def test_main_screens(open_page, site, screenshots_dir, size):
     tour.look(staff, "staff-vouchers", "Vales", lambda: staff.goto("/vouchers/"))
     tour.look(
         staff,
+        "staff-voucher",
+        f"Vale {site.serials['screens']}",
+        lambda: staff.goto(f"/vouchers/{site.voucher_ids['screens']}"),
+    )
+    tour.look(
+        staff,
         "staff-round",
         "Vista previa: Canasta navideña",
         lambda: staff.goto(f"/vouchers/rounds/new?program_id={site.ids['christmas']}"),
@@ -86,6 +92,18 @@ def test_main_screens(open_page, site, screenshots_dir, size):
         lambda: keeper.goto(f"/shops/receipts/{site.ids['receipt']}"),
     )
     tour.look(keeper, "shopkeeper-today", "Canjes de hoy", lambda: keeper.goto("/shops/today"))
+    tour.look(
+        keeper,
+        "shopkeeper-replaced",
+        "VALE REEMPLAZADO",
+        lambda: keeper.goto(f"/shops/voucher?code={site.codes['replaced-old']}"),
+    )
+    tour.look(
+        keeper,
+        "shopkeeper-statement",
+        "Estado de cuenta de Almacén Rosita",
+        lambda: keeper.goto("/treasury/my-statement"),
+    )
 
     treasurer = open_page(size, as_role="treasurer")
     tour.look(treasurer, "treasurer-home", "Tesorería")
@@ -107,9 +125,17 @@ def test_main_screens(open_page, site, screenshots_dir, size):
     tour.look(
         treasurer, "treasurer-funds", "Fondos recibidos", lambda: treasurer.goto("/treasury/funds")
     )
+    tour.look(
+        treasurer,
+        "treasurer-shop",
+        "Almacén Rosita",
+        lambda: treasurer.goto(f"/shops/{site.ids['rosita']}"),
+    )
 
     admin = open_page(size, as_role="admin")
     tour.look(admin, "admin-shops", "Comercios adheridos", lambda: admin.goto("/shops/"))
     tour.look(admin, "admin-users", "Usuarios de la parroquia", lambda: admin.goto("/users"))
+    tour.look(admin, "admin-audit", "Auditoría", lambda: admin.goto("/audit/"))
+    tour.look(admin, "admin-scans", "Registro de escaneos", lambda: admin.goto("/audit/scans"))
 
     tour.report()

@@ -7,14 +7,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import download, login, pdf_text
+from tests.e2e.helpers import check_accessibility, download, login, pdf_text, screenshot
 
 NAME = "Valentina Rojas Peña"
 WRONG_RUT = "10.004.242-3"
 RIGHT_RUT = "10.004.242-8"
 
 
-def test_register_family_issue_voucher_and_round(open_page, site):
+def test_register_family_issue_voucher_and_round(open_page, site, screenshots_dir):
     page = open_page("desktop")
     login(page, site.emails["staff"], site.password)
     expect(page.get_by_role("heading", name="Familias", exact=True)).to_be_visible()
@@ -65,7 +65,7 @@ def test_register_family_issue_voucher_and_round(open_page, site):
     expect(heading).to_be_visible()
     serial = re.search(r"[A-Z]+-\d{4}-\d{6}", heading.inner_text()).group(0)
     expect(page.get_by_text(f"Vale {serial} emitido.")).to_be_visible()
-    expect(page.get_by_text("Vale listo para imprimir")).to_be_visible()
+    expect(page.get_by_text("Este código todavía no se ha impreso.")).to_be_visible()
 
     pdf = download(page, page.get_by_role("link", name="Descargar PDF para imprimir").click)
     text = pdf_text(pdf)
@@ -99,6 +99,18 @@ def test_register_family_issue_voucher_and_round(open_page, site):
     )
     assert sheets.count("Serie:") == 7, sheets[:500]
     assert "$20.000" in sheets
+
+    # The delivery list beside it: paper N goes to the family on line N.
+    acta = pdf_text(download(page, page.get_by_role("link", name="Acta de entrega (PDF)").click))
+    serial = re.compile(r"[A-Z]+-\d{4}-\d{6}")
+    assert serial.findall(acta) == serial.findall(sheets)
+    assert NAME in acta and "Recibí conforme" in acta
+    expect(page.get_by_text("Entregados: 0 de 7")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Marcar entregado")).first.click()
+    expect(page.get_by_text("Entregados: 1 de 7")).to_be_visible()
+    check_accessibility(page, "round result with its delivery list")
+    page.get_by_role("heading", name="Entrega de los vales").scroll_into_view_if_needed()
+    screenshot(page, screenshots_dir, "staff-round-delivery")
 
     # A second look at the preview: nobody is left to serve, nothing can be issued twice.
     page.goto(f"/vouchers/rounds/new?program_id={site.ids['winter']}")

@@ -113,7 +113,7 @@ def refused(request, issue, db, world):
     if kind == "replaced":
         replace_voucher(s, issued.voucher, reason="Perdido", user=staff, keys=code_keys())
         s.commit()
-        message = "Este vale fue reemplazado por uno nuevo: este papel ya no sirve."
+        message = "Vale reemplazado: pida el vale nuevo en la parroquia. Este papel ya no sirve."
         return Refused(kind, issued.code, "cancelled", 410, message)
     if kind == "category":
         hygiene = issue(8000, category="hygiene")

@@ -302,3 +302,34 @@ def test_anonymous_phone_is_sent_to_login_and_back(client, issue):
     response = client.get(f"/shops/voucher?code={issued.code}")
     assert response.status_code == 302
     assert "/login?next=" in response.location and issued.code in response.location
+
+
+@pytest.mark.parametrize("refused", ["replaced"], indirect=True)
+def test_old_paper_of_a_replaced_voucher_says_so_on_the_phone_and_the_public_page(
+    login_as, refused, client
+):
+    html = page(open_voucher(login_as("shopkeeper"), refused.code))
+    assert "VALE REEMPLAZADO" in html and "VALE ANULADO" not in html
+    assert "pida el vale nuevo en la parroquia" in html
+    public = page(client.get(f"/r/{refused.code}"))
+    assert "VALE REEMPLAZADO" in public
+    assert "pida el vale nuevo en la parroquia" in public
+
+
+@pytest.mark.parametrize("refused", ["used", "expired", "cancelled", "replaced"], indirect=True)
+def test_a_refused_voucher_shows_no_balance(login_as, refused):
+    html = page(open_voucher(login_as("shopkeeper"), refused.code))
+    box = html[html.index('class="result result-error"') :]
+    assert "result-figure" not in html
+    assert "Saldo" not in box.split("</div>")[0] and "$15.000" not in html
+
+
+@pytest.mark.parametrize("refused", ["typo", "unknown"], indirect=True)
+def test_a_code_that_names_no_voucher_comes_back_in_the_field(login_as, refused):
+    typed = refused.code.lower()
+    html = page(open_voucher(login_as("shopkeeper"), typed))
+    field = re.search(r'<input id="code-input"[^>]*>', html, re.S).group(0)
+    assert f'value="{typed}"' in field
+    assert "autofocus" in field
+    form = re.search(r'<form id="lookup-form"[^>]*>', html).group(0)
+    assert 'action="/shops/voucher"' in form

@@ -242,7 +242,9 @@ def test_a_change_of_bank_details_is_audited_for_the_owner_and_told_on_statement
     assert "Datos para pagarle modificados el" in text and when in text
     treasurer_b = login_as("treasurer", "b")
     theirs = page(treasurer_b.get(f"/treasury/shops/{shop.id}/statement{period}"))
-    assert f"se modificaron el {when}" in theirs and new not in theirs
+    # A parish that pays the shop needs to know where to: it reads the details, and when
+    # they changed, but cannot edit them.
+    assert f"se modificaron el {when}" in theirs and new in theirs
 
 
 def test_the_migration_gives_each_shop_the_parish_of_its_earliest_enrolment(db, world):
@@ -334,9 +336,9 @@ def test_unknown_codes_tried_at_a_shared_shop_are_in_its_owners_scan_log_only(lo
     login_as("shopkeeper").get("/shops/voucher", query_string={"code": unknown_code()})
     keeper_name = world.users[("a", "shopkeeper")].name
     owner = page(login_as("admin").get("/audit/scans"))
-    assert "Código no encontrado o mal escrito" in owner and keeper_name in owner
+    assert "código no encontrado o mal escrito" in owner.lower() and keeper_name in owner
     joined = page(login_as("admin", "b").get("/audit/scans"))
-    assert "Código no encontrado o mal escrito" not in joined and keeper_name not in joined
+    assert "código no encontrado" not in joined.lower() and keeper_name not in joined
 
 
 def test_the_shopkeeper_keeps_the_bank_details_and_the_owner_sees_every_change(login_as, db, world):

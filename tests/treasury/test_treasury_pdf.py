@@ -404,7 +404,7 @@ def test_program_report_rows_and_totals():
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape A4
     text = page.extract_text()
-    sums = [sum(row[i] for row in data) for i in range(2, 12)]
+    sums = [sum(row[i] for row in data) for i in range(2, 12)] + [0, 0]  # printed, delivered
     totals = one(r"\nTotal (.*)", text)[1].split()
     assert [pesos(t) if "$" in t else int(t.replace(".", "")) for t in totals] == sums
     assert "Útiles de aseo Higiene $1.000.000 100 $800.000" in text
@@ -412,7 +412,7 @@ def test_program_report_rows_and_totals():
     rows = list(csv.reader(io.StringIO(program_report_csv(report, sep=";")), delimiter=";"))
     assert rows[0][:4] == ["Programa", "Categoría", "Financiado $", "Emitidos N°"]
     assert rows[-1] == ["Total", "", *map(str, sums)]
-    assert rows[1] == ["Canasta de Navidad", "Alimentos", *map(str, data[0][2:])]
+    assert rows[1] == ["Canasta de Navidad", "Alimentos", *map(str, data[0][2:]), "0", "0"]
 
 
 # --- trial balance ----------------------------------------------------------------------------
@@ -427,23 +427,32 @@ TRIAL_ROWS = [
 ]
 
 
-def test_trial_balance_total_debe_equals_total_haber():
+def test_trial_balance_has_names_two_balance_columns_and_no_negatives():
     debit = sum(row.debit for row in TRIAL_ROWS)
     credit = sum(row.credit for row in TRIAL_ROWS)
     assert debit == credit  # the test's own books balance
     trial = TrialBalance(PARISH, date(2026, 11, 30), TRIAL_ROWS, GENERATED)
     text = page_texts(render_trial_balance(trial))[0]
-    assert "Balance de comprobación al 30-11-2026" in text
-    printed = [pesos(t) for t in one(rf"Totales ({MONEY}) ({MONEY}) ({MONEY})", text).groups()]
-    assert printed == [debit, credit, 0]
-    assert f"Cuadra: total Debe = total Haber = ${debit:,}".replace(",", ".") in text
-    assert "bank Banco Activo $6.000.000 $3.000.000 $3.000.000" in text
-    assert "vouchers Vales vigentes Pasivo $4.100.000 $4.500.000 -$400.000" in text
-    assert "Patrimonio" in text
+    assert "Balance de comprobación y saldos al 30-11-2026" in text
+    for header in ("Débitos", "Créditos", "Saldo deudor", "Saldo acreedor"):
+        assert header in text
+    totals = [pesos(t) for t in one(rf"Totales {' '.join([f'({MONEY})'] * 4)}", text).groups()]
+    assert totals[0] == totals[1] == debit  # débitos = créditos
+    assert totals[2] == totals[3] == 3_000_000  # saldo deudor = saldo acreedor
+    assert "-$" not in text  # no negative figure anywhere
+    for code in ("bank", "fund:canasta", "payable:rosita", "vouchers "):
+        assert code not in text  # accounts by their names only
+    assert "Banco Activo $6.000.000 $3.000.000 $3.000.000 $0" in text
+    assert "Vales vigentes Pasivo $4.100.000 $4.500.000 $0 $400.000" in text
+    assert (
+        "Cuadra: Débitos = Créditos = $17.600.000; Saldo deudor = Saldo acreedor = $3.000.000"
+        in text
+    )
     rows = list(csv.reader(io.StringIO(trial_balance_csv(trial))))
-    assert rows[0] == ["Código", "Cuenta", "Tipo", "Debe", "Haber", "Saldo"]
-    assert rows[-1] == ["", "Totales", "", str(debit), str(credit), "0"]
-    assert rows[3] == ["vouchers", "Vales vigentes", "Pasivo", "4100000", "4500000", "-400000"]
+    assert rows[0] == ["Cuenta", "Tipo", "Débitos", "Créditos", "Saldo deudor", "Saldo acreedor"]
+    assert rows[-1] == ["Totales", "", str(debit), str(credit), "3000000", "3000000"]
+    assert rows[3] == ["Vales vigentes", "Pasivo", "4100000", "4500000", "0", "400000"]
+    assert not any(cell.startswith("-") for row in rows for cell in row)
 
 
 def test_unbalanced_trial_balance_says_so():
@@ -454,8 +463,8 @@ def test_unbalanced_trial_balance_says_so():
     assert "diferencia $1.000" in text
 
 
-def test_csv_neutralises_spreadsheet_formulas_but_not_negative_amounts():
+def test_csv_neutralises_spreadsheet_formulas():
     rows = [TrialBalanceRow("x", '=HYPERLINK("http://evil")', "asset", 0, 5_000)]
     text = trial_balance_csv(TrialBalance(PARISH, date(2026, 11, 30), rows, GENERATED))
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed[1] == ["x", '\'=HYPERLINK("http://evil")', "Activo", "0", "5000", "-5000"]
+    assert parsed[1] == ['\'=HYPERLINK("http://evil")', "Activo", "0", "5000", "0", "5000"]

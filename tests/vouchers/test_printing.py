@@ -3,13 +3,16 @@ voucher's redeem URL; the paper shows serial, value and expiry and nothing perso
 
 from __future__ import annotations
 
+import io
 import json
 
+import pypdf
 import sqlalchemy as sa
 
+from tests import factories
 from tests.vouchers.conftest import BASE_URL, decode_qrs, pdf_text
 from voucher.audit.models import AuditEvent
-from voucher.dates import format_date
+from voucher.dates import format_date, local_today
 from voucher.vouchers import services
 from voucher.vouchers.codes import redeem_url
 from voucher.vouchers.models import Voucher
@@ -117,3 +120,83 @@ def test_print_refusals(db, scheme, keys, api):
     assert cancelled.status_code == 200
     refused = client.get(f"/api/v1/vouchers/{mine[0]}/pdf")
     assert refused.status_code == 409 and refused.get_json()["reason"] == "not_active"
+
+
+def sized_texts(pdf: bytes) -> list[tuple[str, float]]:
+    """Every text run of the first page with the size it is drawn at (points)."""
+    found: list[tuple[str, float]] = []
+
+    def visit(text, _cm, tm, _font, size):
+        if text.strip():
+            found.append((text.strip(), abs(size * tm[3])))
+
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_a_reprint_of_a_part_used_voucher_shows_its_balance_large(
+    db, scheme, keys, login_as, world
+):
+    s = scheme(families=1)
+    issued = services.issue_voucher(
+        db.session,
+        parish=s.parish,
+        program=s.program,
+        family=s.families[0],
+        user=s.staff,
+        keys=keys,
+    )
+    db.session.commit()
+    staff = login_as("staff")
+    first = staff.get(f"/vouchers/{issued.voucher.id}/pdf").data
+    sizes = dict(sized_texts(first))
+    assert sizes["$15.000"] >= 30  # a new voucher: its value is the big figure
+
+    keeper = world.users[("a", "shopkeeper")]
+    factories.charge(db.session, keeper, world.shops["a"], issued.code, 12_000)
+    db.session.commit()
+    again = staff.get(f"/vouchers/{issued.voucher.id}/pdf").data
+    text = pdf_text(again)
+    today = format_date(local_today())
+    assert f"Saldo al {today}" in text
+    sizes = dict(sized_texts(again))
+    assert sizes["$3.000"] >= 30  # the balance is the big figure
+    assert sizes["Valor original $15.000"] <= 10  # the face value small
+    assert "$15.000" not in sizes
+    assert issued.voucher.serial in text  # same paper: same serial and code
+    assert decode_qrs(again) == decode_qrs(first)
+
+
+def test_in_development_the_qr_opens_the_port_the_app_is_served_on(app, db, scheme, keys, world):
+    s = scheme(families=1)
+    issued = services.issue_voucher(
+        db.session,
+        parish=s.parish,
+        program=s.program,
+        family=s.families[0],
+        user=s.staff,
+        keys=keys,
+    )
+    db.session.commit()
+    app.config["VOUCHER_BASE_URL_FOLLOWS_REQUEST"] = True  # development, no VOUCHER_BASE_URL
+    served = "http://127.0.0.1:5101"
+    staff = app.test_client()
+    login = {"email": world.users[("a", "staff")].email, "password": factories.PASSWORD}
+    assert staff.post("/login", data=login, base_url=served).status_code == 302
+    pdf = staff.get(f"/vouchers/{issued.voucher.id}/pdf", base_url=served).data
+    assert decode_qrs(pdf) == [redeem_url(served, issued.code)]
+
+
+def test_printed_papers_name_their_parish_in_their_properties(db, scheme, keys, login_as):
+    s = scheme(families=2)
+    result = issue_round(db, s, keys)
+    staff = login_as("staff")
+    for path in (
+        f"/vouchers/rounds/{result.round.id}/pdf",
+        f"/vouchers/rounds/{result.round.id}/delivery.pdf",
+    ):
+        info = pypdf.PdfReader(io.BytesIO(staff.get(path).data)).metadata
+        assert info.author == s.parish.name, path
+        assert info.title and s.parish.name in info.title, path
+        assert info.subject and "unspecified" not in info.subject.lower(), path

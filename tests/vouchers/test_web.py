@@ -110,7 +110,8 @@ def test_issue_one_voucher_from_the_family(db, scheme, login_as):
         f"/vouchers/issue?family_id={family_id}", data={"program_id": str(s.program.id)}
     )
     assert again.status_code == 200
-    assert "ya recibió 1 vale(s) de este programa en el ciclo actual" in text(again)
+    assert "Esta familia ya recibió 1 vale de este programa en el ciclo actual." in text(again)
+    assert "vale(s)" not in text(again)
 
 
 def test_issue_says_when_the_fund_is_short(db, scheme, login_as):
@@ -238,7 +239,7 @@ def test_replace_gives_a_new_code_and_the_old_paper_says_replaced(
     assert "el papel anterior ya no sirve" in page
     assert "Descargar PDF para imprimir" in page  # the new code is not printed yet
     old = text(client.get(f"/r/{issued.code}"))
-    assert "Este vale fue reemplazado" in old
+    assert "VALE REEMPLAZADO" in old and "pida el vale nuevo en la parroquia" in old
     db.session.expire_all()
     voucher = db.session.get(Voucher, issued.voucher.id)
     new_code = keys.decrypt(voucher.code_encrypted)

@@ -100,6 +100,8 @@ class TrialBalanceAccount(BaseModel):
     debit: int
     credit: int
     balance: int = Field(description="debit − credit")
+    debit_balance: int = Field(description="Saldo deudor: debit − credit when positive, else 0.")
+    credit_balance: int = Field(description="Saldo acreedor: credit − debit when positive, else 0.")
 
 
 class TrialBalanceOut(BaseModel):
@@ -123,6 +125,8 @@ class ProgramFiguresOut(BaseModel):
     cancelled: int
     cancelled_count: int
     outstanding: int = Field(description="Live vouchers' value not yet redeemed at the end.")
+    printed_count: int = Field(description="Vouchers issued in the period printed at least once.")
+    delivered_count: int = Field(description="Vouchers issued in the period handed out.")
 
 
 class ProgramsOut(BaseModel):
@@ -227,6 +231,8 @@ def trial_balance(query: AtQuery):
                 debit=row.debit,
                 credit=row.credit,
                 balance=row.debit - row.credit,
+                debit_balance=row.debit_balance,
+                credit_balance=row.credit_balance,
             )
             for row in balance.rows
         ],

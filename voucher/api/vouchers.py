@@ -9,10 +9,9 @@ what they return before the OpenAPI layer sees it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from flask import current_app
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
@@ -36,12 +35,13 @@ from voucher.auth.access import (
     require_actor,
     role_required,
 )
+from voucher.config import site_base_url
 from voucher.dates import local_today
 from voucher.extensions import db
 from voucher.families.models import Family
 from voucher.programs.models import Program
-from voucher.responses import pdf_response
-from voucher.vouchers import printing, queries, rounds, services
+from voucher.responses import csv_response, pdf_response
+from voucher.vouchers import delivery, printing, queries, rounds, services
 from voucher.vouchers.codes import format_code, redeem_url
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Round, Voucher
@@ -64,6 +64,10 @@ class VoucherOut(BaseModel):
     )
     status_reason: str = Field("", description="Why it was cancelled or closed.")
     print_count: int = Field(0, description="Times the current code has been printed.")
+    printed_count: int = Field(0, description="The same count (the contract's name).")
+    delivered_at: datetime | None = Field(
+        None, description="When the paper was handed to the family (null until then)."
+    )
 
 
 class VoucherWithCode(VoucherOut):
@@ -98,6 +102,19 @@ class VoucherReasonIn(Strict):
     reason: StrictStr = Field(max_length=services.REASON_MAX)
 
 
+class DeliveryIn(Strict):
+    model_config = example({"delivered_on": "2026-12-04", "note": "Retiró su hija Ana"})
+
+    delivered_on: date | None = Field(None, description="Default: today (the parish's day).")
+    note: StrictStr | None = Field(
+        None, max_length=delivery.NOTE_MAX, description="Who collected it, if not the family."
+    )
+
+
+class DeliveryQuery(Strict):
+    sep: Literal[",", ";"] = Field(",", description="CSV separator (`;` for Spanish Excel).")
+
+
 class PrintIn(Strict):
     model_config = example({"ids": [1, 2, 3]})
 
@@ -130,7 +147,12 @@ def _today() -> date:
 
 
 def voucher_out(voucher: Voucher, today: date) -> VoucherOut:
-    return out_of(VoucherOut, voucher, status=effective_status(state_of(voucher), today).value)
+    return out_of(
+        VoucherOut,
+        voucher,
+        status=effective_status(state_of(voucher), today).value,
+        printed_count=voucher.print_count,
+    )
 
 
 def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:
@@ -138,7 +160,7 @@ def _with_code(voucher: Voucher, code: str) -> VoucherWithCode:
     return VoucherWithCode(
         **base.model_dump(),
         code=format_code(code),
-        redeem_url=redeem_url(current_app.config["VOUCHER_BASE_URL"], code),
+        redeem_url=redeem_url(site_base_url(), code),
     )
 
 
@@ -156,7 +178,7 @@ def _code_again(body: Any) -> Any:
     if voucher is None or voucher.parish_id != parish_id():
         return body
     code = code_keys().decrypt(voucher.code_encrypted)
-    base_url = current_app.config["VOUCHER_BASE_URL"]
+    base_url = site_base_url()
     return {**body, "code": format_code(code), "redeem_url": redeem_url(base_url, code)}
 
 
@@ -253,6 +275,30 @@ def replace_voucher(voucher_id, json: VoucherReasonIn):
     return _with_code(issued.voucher, issued.code).model_dump(mode="json")
 
 
+@bp.post("/vouchers/<int:voucher_id>/delivery")
+@spec.validate(
+    json=DeliveryIn,
+    resp=responses(HTTP_200=VoucherOut, problems=(404, 409)),
+    tags=["vouchers"],
+)
+@idempotent()
+@role_required(*WRITERS)
+def deliver_voucher(voucher_id, json: DeliveryIn):
+    """The printed paper reached its family (on `delivered_on`, today by default). Marking
+    it again changes nothing. 409 `not_active` when the voucher is no longer live; 422 for
+    a day after today."""
+    voucher = get_scoped(Voucher, voucher_id)
+    voucher = delivery.mark_delivered(
+        db.session,
+        voucher,
+        user=require_actor(),
+        today=_today(),
+        delivered_on=json.delivered_on,
+        note=json.note,
+    )
+    return voucher_out(voucher, _today()).model_dump(mode="json")
+
+
 @bp.get("/vouchers/<int:voucher_id>/pdf")
 @spec.validate(resp=responses(problems=(404, 409)), tags=["vouchers"])
 @role_required(*WRITERS)
@@ -315,6 +361,28 @@ def round_pdf(round_id: int):
     return pdf_response(sheets, f"ronda-{round_id}.pdf", no_store=True)
 
 
+@bp.get("/rounds/<int:round_id>/delivery.pdf")
+@spec.validate(resp=responses(problems=(404,)), tags=["vouchers"])
+@role_required(*WRITERS)
+def round_delivery_pdf(round_id: int):
+    """The round's delivery list (acta de entrega): one line per voucher in the order the
+    round's PDF prints them, with the family, its document, program, value, expiry and a
+    line to sign."""
+    listing = delivery.round_delivery(db.session, get_scoped(Round, round_id), today=_today())
+    return pdf_response(delivery.delivery_pdf(listing), f"{listing.filename}.pdf")
+
+
+@bp.get("/rounds/<int:round_id>/delivery.csv")
+@spec.validate(query=DeliveryQuery, resp=responses(problems=(404,)), tags=["vouchers"])
+@role_required(*WRITERS)
+def round_delivery_csv(round_id, query: DeliveryQuery):
+    """The same list as CSV (UTF-8 with BOM; `sep=;` for Spanish Excel)."""
+    listing = delivery.round_delivery(db.session, get_scoped(Round, round_id), today=_today())
+    return csv_response(delivery.delivery_csv(listing, query.sep), f"{listing.filename}.csv")
+
+
 file_response("/api/v1/vouchers/{voucher_id}/pdf", "get", "application/pdf")
+file_response("/api/v1/rounds/{round_id}/delivery.pdf", "get", "application/pdf")
+file_response("/api/v1/rounds/{round_id}/delivery.csv", "get", "text/csv")
 file_response("/api/v1/vouchers/print", "post", "application/pdf")
 file_response("/api/v1/rounds/{round_id}/pdf", "get", "application/pdf")

@@ -422,6 +422,7 @@ def end_user_sessions(session: Session, admin: User | None, target: User) -> tup
         parish_id=_audit_parish(admin, target),
         shop_id=target.shop_id,
         obj=target,
+        email=target.email,
         sessions=ended[0],
         tokens=ended[1],
     )

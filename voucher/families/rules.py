@@ -53,6 +53,16 @@ def format_rut(normalised: str) -> str:
     return stdnum_rut.format(normalised)
 
 
+def display_rut(value: str | None) -> str:
+    """A stored RUT as people write it ('12.345.678-5'); anything else as it is."""
+    if not value:
+        return ""
+    try:
+        return format_rut(value)
+    except Exception:
+        return value
+
+
 def normalise_document(doc_type: DocumentType, number: str) -> str:
     """The stored form of a document number; raises ValueError for a bad one."""
     if doc_type == DocumentType.RUT:

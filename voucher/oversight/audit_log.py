@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from voucher.auth.access import parish_id, role_required
 from voucher.auth.models import Role
 from voucher.oversight import queries
+from voucher.oversight.sentences import scan_sentence, sentence, who
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -67,6 +68,8 @@ ACTION_LABELS = {
     "settlement_reversed": _l("Pago revertido"),
     "period_closed": _l("Mes cerrado"),
     "two_person_rule": _l("Regla de dos personas cambiada"),
+    "voucher_delivered": _l("Vale entregado"),
+    "settlement_reference_changed": _l("Referencia de pago cambiada"),
 }
 
 SCAN_REASONS = {
@@ -76,6 +79,7 @@ SCAN_REASONS = {
     "insufficient_balance": _l("Monto mayor que el saldo"),
     "expired": _l("Vale vencido"),
     "cancelled": _l("Vale anulado o reemplazado"),
+    "replaced": _l("Papel reemplazado (se pidió el vale nuevo)"),
     "category_not_accepted": _l("Categoría no aceptada"),
     "shop_not_enrolled": _l("Comercio no adherido"),
     "bad_amount": _l("Monto no válido"),
@@ -88,14 +92,56 @@ def _page_number() -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
-def _detail(text: str) -> list[tuple[str, Any]]:
+def _data(text: str) -> dict[str, Any]:
     if not text:
-        return []
+        return {}
     try:
         data = json.loads(text)
     except ValueError:
-        return [("", text)]
-    return list(data.items()) if isinstance(data, dict) else [("", data)]
+        return {"": text}
+    return data if isinstance(data, dict) else {"": data}
+
+
+def _sentences(pid: int, events: list) -> dict[int, str]:
+    """Each event of the page as a sentence, with the names its ids stand for."""
+    data = {e.id: _data(e.detail) for e in events}
+
+    def refs(kind: str, key: str) -> set:
+        found = {d.get(key) for d in data.values()}
+        found |= {e.object_id for e in events if e.object_type == kind}
+        return {i for i in found if isinstance(i, int)}
+
+    people = queries.user_roles(e.user_id for e in events)
+    shops = queries.shop_names(refs("shop", "shop_id") | {e.shop_id for e in events})
+    programs = queries.program_names(pid, refs("program", "program_id"))
+    families = queries.family_names(pid, refs("family", "family_id"))
+    serials = queries.voucher_serials(pid, refs("voucher", "voucher_id"))
+    payments = queries.settlement_methods(pid, refs("settlement", "settlement_id"))
+    told = {}
+    for e in events:
+        detail = data[e.id]
+        own = e.object_id if e.object_type else None
+
+        def pick(kind: str, key: str, table: dict, event=e, detail=detail, own=own) -> Any:
+            ref = detail.get(key) or (own if event.object_type == kind else None)
+            return table.get(ref)
+
+        name, role = people.get(e.user_id, (None, None))
+        shop = pick("shop", "shop_id", shops) or shops.get(e.shop_id)
+        method, reference = (
+            payments.get(own, (None, None)) if e.object_type == "settlement" else (None, None)
+        )
+        names = {
+            "shop": shop,
+            "program": pick("program", "program_id", programs),
+            "family": pick("family", "family_id", families),
+            "serial": detail.get("serial") or pick("voucher", "voucher_id", serials),
+            "settlement": f"{own:06d}" if e.object_type == "settlement" and own else None,
+            "method": method,
+            "reference": reference,
+        }
+        told[e.id] = sentence(e.action, who(name, role), detail, names)
+    return told
 
 
 @bp.route("/")
@@ -112,8 +158,8 @@ def index():
         "audit/index.html",
         page=page,
         events=events,
-        names=queries.user_names(e.user_id for e in events),
-        details={e.id: _detail(e.detail) for e in events},
+        sentences=_sentences(pid, events),
+        details={e.id: list(_data(e.detail).items()) for e in events},
         actions=actions,
         action=action,
         labels=ACTION_LABELS,
@@ -131,13 +177,25 @@ def scans():
         result = ""
     page = queries.scan_log(pid, result, _page_number())
     rows = list(page.items)
+    people = queries.user_roles(r.user_id for r in rows)
+    shop_names = queries.shop_names(r.shop_id for r in rows)
+    serials = queries.voucher_serials(pid, (r.voucher_id for r in rows))
+    told = {
+        r.id: scan_sentence(
+            r.action,
+            r.result,
+            who(*people.get(r.user_id, (None, None))),
+            serials.get(r.voucher_id),
+            shop_names.get(r.shop_id),
+            str(SCAN_REASONS.get(r.reason, r.reason)).lower(),
+        )
+        for r in rows
+    }
     return render_template(
         "audit/scans.html",
         page=page,
         rows=rows,
-        names=queries.user_names(r.user_id for r in rows),
-        shop_names=queries.shop_names(r.shop_id for r in rows),
-        serials=queries.voucher_serials(pid, (r.voucher_id for r in rows)),
+        sentences=told,
         reasons=SCAN_REASONS,
         result=result,
     )

@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import User
 from voucher.extensions import db
+from voucher.families.models import Family
+from voucher.programs.models import Program
 from voucher.shops.device_models import Device
 from voucher.shops.models import Shop
+from voucher.treasury.models import Settlement
 from voucher.vouchers.models import ScanLog, Voucher
 
 PER_PAGE = 50
@@ -55,20 +57,6 @@ def scan_log(parish_id: int, result: str, page: int) -> Any:
     )
 
 
-def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(User.id, User.name, Device.id)
-        .outerjoin(Device, Device.user_id == User.id)
-        .where(User.id.in_(ids))
-    ).all()
-    # A paired phone acts through an account of its own: say it was that phone.
-    phone = _("teléfono")
-    return {uid: f"{name} ({phone})" if device_id else name for uid, name, device_id in rows}
-
-
 def shop_names(shop_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in shop_ids if i is not None}
     return dict(db.session.execute(sa.select(Shop.id, Shop.name).where(Shop.id.in_(ids))).all())
@@ -83,3 +71,54 @@ def voucher_serials(parish_id: int, voucher_ids: Iterable[int | None]) -> dict[i
             )
         ).all()
     )
+
+
+def user_roles(user_ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """id -> (name, role) of the people in a page of events; a paired phone, which acts
+    through an account of its own, has the role "device"."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.name, User.role, Device.id)
+        .outerjoin(Device, Device.user_id == User.id)
+        .where(User.id.in_(ids))
+    )
+    return {
+        uid: (name, "device" if device_id else getattr(role, "value", role))
+        for uid, name, role, device_id in rows
+    }
+
+
+def program_names(parish_id: int, program_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in program_ids if i is not None}
+    if not ids:
+        return {}
+    query = sa.select(Program.id, Program.name).where(
+        Program.id.in_(ids), Program.parish_id == parish_id
+    )
+    return dict(db.session.execute(query).all())
+
+
+def family_names(parish_id: int, family_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in family_ids if i is not None}
+    if not ids:
+        return {}
+    query = sa.select(Family.id, Family.head_name).where(
+        Family.id.in_(ids), Family.parish_id == parish_id
+    )
+    return dict(db.session.execute(query).all())
+
+
+def settlement_methods(parish_id: int, ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    """id -> (method, reference) of the payments in a page of events."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    query = sa.select(Settlement.id, Settlement.method, Settlement.reference).where(
+        Settlement.id.in_(wanted), Settlement.parish_id == parish_id
+    )
+    return {
+        sid: (getattr(method, "value", method), reference or "")
+        for sid, method, reference in db.session.execute(query)
+    }

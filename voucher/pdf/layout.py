@@ -66,6 +66,12 @@ VALUE_BASELINE = 36.0
 VALUE_FONT = "Helvetica-Bold"
 VALUE_SIZE_PT = 36.0
 VALUE_MAX_WIDTH = 60.0
+# A reprint of a part-used voucher: "Saldo al dd-mm-yyyy" above the figure, the face value
+# small below it (both right-aligned with the figure).
+BALANCE_LABEL_BASELINE = 47.5
+BALANCE_LABEL_SIZE_PT = 11.0
+FACE_VALUE_BASELINE = 29.0
+FACE_VALUE_SIZE_PT = 9.0
 
 # --- instructions, under the QR -------------------------------------------------------------
 INSTRUCTION_BASELINES = (17.0, 12.5)

@@ -50,6 +50,10 @@ class PrintableVoucher:
     serial: str
     code: str  # as printed and typed: "7KQ2-M9XD-4RTA-P"
     redeem_url: str  # what the QR encodes, exactly: it ends with "/r/" and the printed code
+    # A reprint of a part-used voucher: what is left, and on which day (the big figure
+    # then says the balance; the face value goes small under it).
+    remaining: int | None = None
+    balance_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class _Words:
     serial: str
     code: str
     instructions: tuple[str, str]
+    balance_on: str  # "Saldo al %(date)s"
+    face_value: str  # "Valor original %(amount)s"
 
     @classmethod
     def now(cls) -> _Words:
@@ -71,6 +77,8 @@ class _Words:
                 _("Canjee este vale en un comercio adherido."),
                 _("Puede usarlo en varias compras hasta su saldo."),
             ),
+            balance_on=_("Saldo al %(date)s"),
+            face_value=_("Valor original %(amount)s"),
         )
 
 
@@ -91,7 +99,11 @@ def render_voucher_sheets(vouchers: Sequence[PrintableVoucher]) -> bytes:
         pagesize=(layout.PAGE_WIDTH * mm, layout.PAGE_HEIGHT * mm),
         pageCompression=1,
     )
-    canvas.setTitle("Vales")
+    parish = vouchers[0].parish_name
+    programs = ", ".join(dict.fromkeys(v.program_name for v in vouchers))
+    canvas.setTitle(_("Vales para imprimir · %(parish)s", parish=parish))
+    canvas.setAuthor(parish)
+    canvas.setSubject(_("Vales de %(programs)s", programs=programs))
     canvas.setCreator("Vales")
     faces: dict[tuple[str, str, str, float], str] = {}
     words = _Words.now()
@@ -225,7 +237,10 @@ def _draw_voucher(
     )
     for (label, value), baseline in zip(details, layout.DETAIL_BASELINES, strict=True):
         _draw_detail_value(canvas, label, value, text_left, baseline)
-    _draw_value(canvas, voucher.amount)
+    if voucher.remaining is not None and voucher.remaining < voucher.amount:
+        _draw_balance(canvas, voucher, words)
+    else:
+        _draw_value(canvas, voucher.amount)
     canvas.restoreState()
 
 
@@ -304,6 +319,34 @@ def _draw_value(canvas: Canvas, amount: int) -> None:
     value, size = _fitted(format_clp(amount), font, layout.VALUE_SIZE_PT, layout.VALUE_MAX_WIDTH)
     right, baseline = layout.CONTENT_RIGHT, layout.VALUE_BASELINE
     _text(canvas, value, font, size, right, baseline, align_right=True)
+
+
+def _draw_balance(canvas: Canvas, voucher: PrintableVoucher, words: _Words) -> None:
+    """A part-used voucher printed again: the balance is the big figure, with its day
+    above it and the face value small below, so nobody reads the paper as worth more."""
+    right = layout.CONTENT_RIGHT
+    day = format_date(voucher.balance_on) if voucher.balance_on else ""
+    label = words.balance_on % {"date": day}
+    _text(
+        canvas,
+        label,
+        layout.DETAIL_VALUE_FONT,
+        layout.BALANCE_LABEL_SIZE_PT,
+        right,
+        layout.BALANCE_LABEL_BASELINE,
+        align_right=True,
+    )
+    _draw_value(canvas, voucher.remaining or 0)
+    face = words.face_value % {"amount": format_clp(voucher.amount)}
+    _text(
+        canvas,
+        face,
+        layout.DETAIL_LABEL_FONT,
+        layout.FACE_VALUE_SIZE_PT,
+        right,
+        layout.FACE_VALUE_BASELINE,
+        align_right=True,
+    )
 
 
 def _draw_cut_lines(canvas: Canvas, vouchers_on_page: int) -> None:

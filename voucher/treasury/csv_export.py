@@ -9,10 +9,7 @@ spreadsheet set up for Spanish. Text that a spreadsheet would run as a formula (
 
 from __future__ import annotations
 
-import csv
-import io
-
-from voucher.pdf.tables import TableModel
+from voucher.pdf.table_csv import table_csv
 from voucher.treasury.documents import ProgramReport, Remittance, ShopStatement, TrialBalance
 from voucher.treasury.tables import (
     program_report_table,
@@ -20,30 +17,6 @@ from voucher.treasury.tables import (
     statement_table,
     trial_balance_table,
 )
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
-def table_csv(model: TableModel, sep: str = ",") -> str:
-    """A table model as CSV text: one header row, then the rows as the PDF shows them."""
-    if len(sep) != 1 or sep in "\"'\r\n":
-        raise ValueError(f"bad CSV separator {sep!r}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
-    writer.writerow([column.csv_title for column in model.columns])
-    kinds = [column.kind for column in model.columns]
-    for row in model.rows:
-        writer.writerow(
-            [
-                "" if value is None else str(value) if kind != "text" else _text_cell(str(value))
-                for value, kind in zip(row, kinds, strict=True)
-            ]
-        )
-    return buffer.getvalue()
 
 
 def statement_csv(s: ShopStatement, sep: str = ",") -> str:
@@ -62,5 +35,5 @@ def program_report_csv(p: ProgramReport, sep: str = ",") -> str:
 
 
 def trial_balance_csv(t: TrialBalance, sep: str = ",") -> str:
-    """Accounts with debe, haber and saldo, and the totals."""
+    """Accounts with débitos, créditos, saldo deudor and saldo acreedor, and the totals."""
     return table_csv(trial_balance_table(t), sep)

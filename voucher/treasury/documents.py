@@ -59,6 +59,7 @@ class ShopStatement:
     ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
     # When the shop's bank details were last changed (None: never since registered).
     payment_details_changed_at: datetime | None = None
+    shop_bank: str = ""  # how the parish pays the shop (bank, account type and number)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Remittance:
     generated_at: datetime
     timezone: str = "America/Santiago"
     ledger_tip: str | None = None  # the books' chain tip (SEQ:HASH) it was made from
+    shop_bank: str = ""  # where the money went (bank, account type and number)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class ProgramReportRow:
     cancelled_count: int
     cancelled: int
     outstanding: int
+    # Of the vouchers issued in the period: papers printed at least once, handed out.
+    printed_count: int = 0
+    delivered_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,16 @@ class TrialBalanceRow:
     type: str
     debit: int
     credit: int  # balance = debit - credit
+
+    @property
+    def debit_balance(self) -> int:
+        """Saldo deudor: what the debits exceed the credits by (0 otherwise)."""
+        return max(self.debit - self.credit, 0)
+
+    @property
+    def credit_balance(self) -> int:
+        """Saldo acreedor: what the credits exceed the debits by (0 otherwise)."""
+        return max(self.credit - self.debit, 0)
 
 
 @dataclass(frozen=True)
@@ -148,6 +163,8 @@ class StatementTotals:
 class TrialBalanceTotals:
     debit: int
     credit: int
+    debit_balance: int = 0
+    credit_balance: int = 0
 
     @property
     def balance(self) -> int:
@@ -155,7 +172,7 @@ class TrialBalanceTotals:
 
     @property
     def balanced(self) -> bool:
-        return self.debit == self.credit
+        return self.debit == self.credit and self.debit_balance == self.credit_balance
 
 
 def _pesos(value: object, what: str, *, negative: bool = False) -> int:
@@ -214,6 +231,8 @@ _PROGRAM_FIELDS = (
     "cancelled_count",
     "cancelled",
     "outstanding",
+    "printed_count",
+    "delivered_count",
 )
 
 
@@ -230,7 +249,12 @@ def trial_balance_totals(t: TrialBalance) -> TrialBalanceTotals:
     """Total debits and credits; a sound ledger has them equal."""
     debit = sum(_pesos(row.debit, f"{row.code} debit") for row in t.rows)
     credit = sum(_pesos(row.credit, f"{row.code} credit") for row in t.rows)
-    return TrialBalanceTotals(debit, credit)
+    return TrialBalanceTotals(
+        debit,
+        credit,
+        sum(row.debit_balance for row in t.rows),
+        sum(row.credit_balance for row in t.rows),
+    )
 
 
 # --- verification codes -----------------------------------------------------------------

@@ -87,6 +87,12 @@ class SettlementPayForm(FlaskForm):
     )
 
 
+class ReferenceForm(FlaskForm):
+    reference = StringField(
+        _l("Referencia (N° de transferencia o cheque)"), validators=[Length(max=120)]
+    )
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Motivo"), validators=[DataRequired(_l("Escriba el motivo.")), Length(max=200)]

@@ -87,6 +87,7 @@ def render_statement(s: ShopStatement) -> bytes:
             [
                 (_("Comercio"), s.shop_name),
                 (_("RUT"), s.shop_rut),
+                (_("Datos bancarios"), s.shop_bank or "—"),
                 (_("Período"), period),
                 (_("Generado el"), format_datetime(s.generated_at, s.timezone)),
                 *_payment_details_row(s),
@@ -163,6 +164,7 @@ def render_remittance(r: Remittance) -> bytes:
                 (_("RUT"), r.shop_rut),
                 (_("Canjes hasta el"), format_date(r.through)),
                 (_("Fecha de pago"), format_datetime(r.paid_at, r.timezone)),
+                (_("Datos bancarios"), r.shop_bank or "—"),
                 (_("Medio de pago"), method_label(r.method)),
                 (_("Referencia"), r.reference or "—"),
             ],
@@ -222,18 +224,25 @@ def render_program_report(p: ProgramReport) -> bytes:
 def _balance_verdict(t: TrialBalance) -> str:
     totals = trial_balance_totals(t)
     if totals.balanced:
-        return _("Cuadra: total Debe = total Haber = %(total)s.", total=format_clp(totals.debit))
+        return _(
+            "Cuadra: Débitos = Créditos = %(total)s; Saldo deudor = Saldo acreedor = %(balance)s.",
+            total=format_clp(totals.debit),
+            balance=format_clp(totals.debit_balance),
+        )
     return _(
-        "ATENCIÓN: el balance no cuadra. Total Debe %(debit)s, total Haber %(credit)s, "
+        "ATENCIÓN: el balance no cuadra. Débitos %(debit)s, Créditos %(credit)s, "
         "diferencia %(difference)s.",
         debit=format_clp(totals.debit),
         credit=format_clp(totals.credit),
-        difference=format_clp(totals.balance),
+        difference=format_clp(
+            abs(totals.balance) or abs(totals.debit_balance - totals.credit_balance)
+        ),
     )
 
 
 def render_trial_balance(t: TrialBalance) -> bytes:
-    """'Balance de comprobación' at a date; says plainly whether debits equal credits."""
+    """'Balance de comprobación y saldos' at a date; says plainly whether debits equal
+    credits (and debit balances equal credit balances)."""
     heading = trial_balance_title(t)
     verdict = _balance_verdict(t)
     meta = ReportMeta(

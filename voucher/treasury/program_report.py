@@ -65,8 +65,33 @@ def _pick(table: _Movements, program_id: int, kind: EntryKind) -> tuple[int, int
     return table.get((program_id, kind.value), (0, 0))
 
 
+def _papers(
+    session: Session, parish_id: int, date_from: date, date_to: date
+) -> dict[int, tuple[int, int]]:
+    """Program -> (printed, delivered) among the vouchers issued in the period."""
+    rows = session.execute(
+        sa.select(
+            Voucher.program_id,
+            sa.func.count().filter(Voucher.print_count > 0),
+            sa.func.count().filter(Voucher.delivered_at.is_not(None)),
+        )
+        .where(
+            Voucher.parish_id == parish_id,
+            Voucher.issued_on >= date_from,
+            Voucher.issued_on <= date_to,
+        )
+        .group_by(Voucher.program_id)
+    ).all()
+    return {program: (int(printed), int(delivered)) for program, printed, delivered in rows}
+
+
 def _program_row(
-    program: Program, in_period: _Movements, later: _Movements, live_now: int, funded: int
+    program: Program,
+    in_period: _Movements,
+    later: _Movements,
+    live_now: int,
+    funded: int,
+    papers: tuple[int, int] = (0, 0),
 ) -> ProgramReportRow:
     """One program's figures for the period, from its movements in and after it."""
     pid = program.id
@@ -96,6 +121,8 @@ def _program_row(
         cancelled_count=cancelled_n,
         cancelled=cancelled,
         outstanding=live_now - since,
+        printed_count=papers[0],
+        delivered_count=papers[1],
     )
 
 
@@ -104,7 +131,8 @@ def program_figures(
 ) -> list[ProgramFigures]:
     """Per program, for the period: funds received, vouchers issued, redeemed (redemptions
     less voids, and how many vouchers were used), expired and cancelled (value returned to
-    the fund); and the value of live vouchers not yet redeemed at the end of the period.
+    the fund); the value of live vouchers not yet redeemed at the end of the period; and,
+    of the vouchers issued in the period, how many were printed and handed out.
 
     Figures come from the ledger entries dated in the period (by effective date, as the
     trial balance), so they agree with the books. Refuses a bad period (422)."""
@@ -125,6 +153,7 @@ def program_figures(
             .group_by(Fund.program_id)
         ).all()
     )
+    papers = _papers(session, parish.id, date_from, date_to)
     programs = session.scalars(
         sa.select(Program).where(Program.parish_id == parish.id).order_by(Program.name)
     )
@@ -137,6 +166,7 @@ def program_figures(
                 later,
                 int(live_now.get(program.id) or 0),
                 int(funded.get(program.id) or 0),
+                papers.get(program.id, (0, 0)),
             ),
         )
         for program in programs

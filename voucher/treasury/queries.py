@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from voucher.auth.models import User
 from voucher.extensions import db
+from voucher.ledger.models import LedgerHead
 from voucher.programs.models import Program
 from voucher.shops.models import Shop, ShopParish
 from voucher.treasury.models import Fund, Settlement, SettlementStatus
@@ -98,3 +99,11 @@ def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def books_version(session: Session, parish_id: int) -> int:
+    """How many entries the parish's books hold: it changes with every posting (a charge,
+    a void, a payment), so a figure kept for it is never older than the books."""
+    return int(
+        session.scalar(sa.select(LedgerHead.seq).where(LedgerHead.parish_id == parish_id)) or 0
+    )

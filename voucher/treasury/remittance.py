@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from voucher.dates import utcnow
 from voucher.errors import Conflict
+from voucher.families.rules import display_rut
 from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.treasury.documents import Remittance, RemittanceLine
@@ -65,7 +66,7 @@ def remittance(
     return Remittance(
         parish_name=parish.name,
         shop_name=settlement.shop.name,
-        shop_rut=settlement.shop.rut,
+        shop_rut=display_rut(settlement.shop.rut),
         settlement_no=f"{settlement.id:06d}",
         through=settlement.through,
         method=str(settlement.method),
@@ -75,4 +76,5 @@ def remittance(
         generated_at=now or utcnow(),
         timezone=parish.timezone,
         ledger_tip=chain_tip(session, parish.id),
+        shop_bank=settlement.shop.payment_details or "",
     )

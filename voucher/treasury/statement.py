@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from voucher.dates import day_start_utc, utcnow
+from voucher.families.rules import display_rut
 from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.shops.device_models import Device
@@ -264,7 +265,7 @@ def shop_statement(
     statement = ShopStatement(
         parish_name=parish.name,
         shop_name=shop.name,
-        shop_rut=shop.rut,
+        shop_rut=display_rut(shop.rut),
         period_from=date_from,
         period_to=date_to,
         opening_balance=opening,
@@ -273,6 +274,7 @@ def shop_statement(
         timezone=tz,
         ledger_tip=chain_tip(session, parish.id),
         payment_details_changed_at=shop.payment_details_changed_at,
+        shop_bank=shop.payment_details or "",
     )
     return StatementResult(statement, tuple(rid for _key, _line, rid in rows), frozenset(voidable))
 

@@ -140,6 +140,7 @@ def program_columns() -> tuple[Column, ...]:
     pesos, count = "$", _("N°")
     funded, issued, redeemed = _("Financiado"), _("Emitidos"), _("Canjeados")
     expired, cancelled, outstanding = _("Vencidos"), _("Anulados"), _("Pendiente")
+    printed, delivered = _("Impresos"), _("Entregados")
     return (
         Column(_("Programa"), weight=34, wrap=True),
         Column(_("Categoría"), weight=15),
@@ -153,6 +154,8 @@ def program_columns() -> tuple[Column, ...]:
         Column(f"{cancelled}\n{count}", "count", weight=11),
         Column(f"{cancelled}\n{pesos}", "money", weight=18),
         Column(f"{outstanding}\n{pesos}", "money", weight=19),
+        Column(f"{printed}\n{count}", "count", weight=11),
+        Column(f"{delivered}\n{count}", "count", weight=12),
     )
 
 
@@ -170,6 +173,8 @@ def _program_cells(row: ProgramReportRow, name: str, category: str) -> tuple[str
         row.cancelled_count,
         row.cancelled,
         row.outstanding,
+        row.printed_count,
+        row.delivered_count,
     )
 
 
@@ -182,33 +187,45 @@ def program_report_table(p: ProgramReport) -> TableModel:
 
 
 def trial_balance_columns() -> tuple[Column, ...]:
+    """The "Balance de comprobación y saldos" a Chilean treasurer expects: every figure
+    positive, each balance on its own side."""
     return (
-        Column(_("Código"), weight=30),
-        Column(_("Cuenta"), weight=55, wrap=True),
+        Column(_("Cuenta"), weight=70, wrap=True),
         Column(_("Tipo"), weight=18),
-        Column(_("Debe"), "money", weight=25),
-        Column(_("Haber"), "money", weight=25),
-        Column(_("Saldo"), "money", weight=25),
+        Column(_("Débitos"), "money", weight=24),
+        Column(_("Créditos"), "money", weight=24),
+        Column(_("Saldo deudor"), "money", weight=24),
+        Column(_("Saldo acreedor"), "money", weight=24),
     )
 
 
 def trial_balance_table(t: TrialBalance) -> TableModel:
-    """One row per account (saldo = debe - haber), then the totals."""
+    """One row per account by its name (no internal code), then the totals: débitos equal
+    créditos, and saldo deudor equals saldo acreedor, in balanced books."""
     totals = trial_balance_totals(t)
     rows: list[tuple[str | int | None, ...]] = [
         (
-            row.code,
             row.name,
             account_type_label(row.type),
             row.debit,
             row.credit,
-            row.debit - row.credit,
+            row.debit_balance,
+            row.credit_balance,
         )
         for row in t.rows
     ]
-    rows.append(("", _("Totales"), "", totals.debit, totals.credit, totals.balance))
+    rows.append(
+        (
+            _("Totales"),
+            "",
+            totals.debit,
+            totals.credit,
+            totals.debit_balance,
+            totals.credit_balance,
+        )
+    )
     return TableModel(trial_balance_columns(), rows, ["normal"] * len(t.rows) + ["total"])
 
 
 def trial_balance_title(t: TrialBalance) -> str:
-    return _("Balance de comprobación al %(date)s", date=format_date(t.at))
+    return _("Balance de comprobación y saldos al %(date)s", date=format_date(t.at))

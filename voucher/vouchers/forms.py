@@ -65,5 +65,12 @@ class RoundConfirmForm(FlaskForm):
     after_round = HiddenField(id="confirm-after-round")
 
 
+class DeliveryForm(FlaskForm):
+    """One tap: the paper reached its family (``note``: who collected it, if not them)."""
+
+    note = StringField(_l("Retiró (si no fue la familia)"), validators=[Length(max=120)])
+    next = HiddenField()
+
+
 class PrintSelectionForm(FlaskForm):
     """Carries the CSRF token; the selected ids are read from the repeated ``ids`` field."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
 
 from voucher.dates import local_today
@@ -27,7 +28,16 @@ from voucher.vouchers.rules import ineligibility
 
 class CycleLimitReached(Conflict):
     reason = "cycle_limit"
-    message = _l("Esta familia ya recibió %(limit)s vale(s) de este programa en el ciclo actual.")
+    message = _l("Esta familia ya recibió sus vales de este programa en el ciclo actual.")
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(
+            lazy_ngettext(
+                "Esta familia ya recibió %(num)s vale de este programa en el ciclo actual.",
+                "Esta familia ya recibió %(num)s vales de este programa en el ciclo actual.",
+                limit,
+            )
+        )
 
 
 class ProgramInactive(Conflict):

@@ -74,6 +74,9 @@ class Voucher(IdMixin, TimestampMixin, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     print_count: Mapped[int] = mapped_column(default=0)
+    # Handed to the family (the delivery list's "recibí conforme"); who took it, if said.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_to: Mapped[str | None] = mapped_column(sa.String(120))
 
     program: Mapped[Program] = relationship()
     family: Mapped[Family] = relationship()

@@ -143,6 +143,8 @@ def printable(
                 serial=voucher.serial,
                 code=format_code(code),
                 redeem_url=redeem_url(run.base_url, code),
+                remaining=voucher.remaining,
+                balance_on=today,
             )
         )
     if vouchers:

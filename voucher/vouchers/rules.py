@@ -63,7 +63,7 @@ class Cancelled(RedemptionRefused):
 class Replaced(RedemptionRefused):
     status = 410
     reason = "cancelled"
-    message = _l("Este vale fue reemplazado por uno nuevo: este papel ya no sirve.")
+    message = _l("Vale reemplazado: pida el vale nuevo en la parroquia. Este papel ya no sirve.")
 
 
 class CategoryNotAccepted(RedemptionRefused):

@@ -70,7 +70,7 @@ def _parish_names(ids: list[int]) -> dict[int, str]:
 
 
 @bp.route("/")
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.TREASURER)  # the treasurer reads, to pay the shops
 def index():
     return _render_index(EnrolByRutForm())
 
@@ -125,7 +125,7 @@ def enrol():
 
 
 @bp.route("/<int:shop_id>")
-@role_required(Role.ADMIN)
+@role_required(Role.ADMIN, Role.TREASURER)  # the treasurer reads, to pay the shops
 def detail(shop_id: int):
     return _render_detail(queries.get_parish_shop(db.session, parish_id(), shop_id))
 
@@ -156,6 +156,7 @@ def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status
         devices=pairing.shop_devices(db.session, shop.id) if owned else [],
         pair_form=PairingForm(),
         unlink_form=UnlinkForm(),
+        can_edit=require_actor().role == Role.ADMIN,
     ), status
 
 

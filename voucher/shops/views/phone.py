@@ -60,8 +60,10 @@ def scan():
     return render_template("shops/scan.html", summary=_today_summary(), asking=names)
 
 
-def _refusal_title(reason: str) -> str:
-    return str(REFUSAL_TITLES.get(reason, _l("VALE NO VÁLIDO")))
+def _refusal_title(refusal: DomainError) -> str:
+    if isinstance(refusal, rules.Replaced):
+        return _("VALE REEMPLAZADO")
+    return str(REFUSAL_TITLES.get(refusal.reason, _l("VALE NO VÁLIDO")))
 
 
 def _canonical(code_text: str) -> str:
@@ -78,6 +80,7 @@ def _voucher_page(
     refusal: DomainError | None = None,
     form: RedeemForm | None = None,
     status: int = 200,
+    retype: str = "",
 ):
     """The voucher screen: valid (with the amount form), or refused with its reason."""
     amount_problem = refusal is not None and refusal.reason in AMOUNT_REASONS
@@ -89,7 +92,8 @@ def _voucher_page(
         voucher=voucher,
         parish=parish,
         refusal=None if amount_problem else refusal,
-        title=_refusal_title(refusal.reason) if refusal is not None else "",
+        title=_refusal_title(refusal) if refusal is not None else "",
+        retype=retype,
         form=form,
         charge_label=_("COBRAR %(amount)s", amount=format_clp(typed)) if typed else _("COBRAR"),
         category=category_label(voucher.category) if voucher else "",
@@ -100,12 +104,15 @@ def _voucher_page(
     return response
 
 
-def _refused_page(refusal: DomainError, form: RedeemForm | None = None):
+def _refused_page(refusal: DomainError, form: RedeemForm | None = None, typed: str = ""):
     """The voucher screen for a refused lookup or charge (the refusal is already in the
-    scan log); an amount problem keeps the amount form."""
+    scan log); an amount problem keeps the amount form; a code that names no voucher
+    comes back in the code field to be corrected."""
     if isinstance(refusal, RateLimited):
-        return _voucher_page(refusal=refusal, status=429)
+        return _voucher_page(refusal=refusal, status=429, retype=typed)
     voucher = getattr(refusal, "voucher", None)
+    if voucher is None:
+        return _voucher_page(refusal=refusal, status=refusal.status, retype=typed)
     parish = db.session.get(Parish, voucher.parish_id) if voucher is not None else None
     keep_form = form if refusal.reason in AMOUNT_REASONS else None
     return _voucher_page(
@@ -129,7 +136,7 @@ def voucher(code: str | None = None):
     try:
         seen = till.look_up(code)
     except (RateLimited, rules.RedemptionRefused) as refusal:
-        return _refused_page(refusal)
+        return _refused_page(refusal, typed=code[:64])
     form = None
     if seen.redeemable:
         form = RedeemForm(

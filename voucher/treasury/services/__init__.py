@@ -16,6 +16,7 @@ from voucher.treasury.services.decisions import (
     approve,
     reject,
     reverse,
+    set_reference,
 )
 from voucher.treasury.services.funds import FundInput, record_fund
 from voucher.treasury.services.parish_rules import set_two_person_rule
@@ -39,6 +40,7 @@ __all__ = [
     "record_fund",
     "reject",
     "reverse",
+    "set_reference",
     "set_two_person_rule",
     "settle",
     "shop_balance",

@@ -14,7 +14,13 @@ from voucher.dates import utcnow
 from voucher.errors import Conflict, ValidationFailed
 from voucher.ledger import flows
 from voucher.treasury.models import Settlement, SettlementStatus
-from voucher.treasury.services.settlements import pay, require_treasury
+from voucher.treasury.services.settlements import (
+    MISSING_REFERENCE,
+    REFERENCE_MAX,
+    TRACED_METHODS,
+    pay,
+    require_treasury,
+)
 from voucher.vouchers.models import Redemption
 
 
@@ -129,5 +135,39 @@ def reverse(session: Session, settlement: Settlement, *, reason: str, user: Any)
         parish_id=settlement.parish_id,
         obj=settlement,
         reason=reason,
+    )
+    return settlement
+
+
+def set_reference(
+    session: Session, settlement: Settlement, reference: str, user: Any
+) -> Settlement:
+    """Add or correct the transfer or cheque number of a payment after it was recorded.
+    Only the paper trail changes: the ledger entry and the amounts stay as they are; the
+    change (before and after) is audited. Refuses other roles (403), a rejected proposal
+    (409 not_pending), an empty reference for a transfer or cheque and one longer than
+    REFERENCE_MAX (422)."""
+    require_treasury(user)
+    if settlement.status == SettlementStatus.REJECTED:
+        raise SettlementNotPending()
+    cleaned = " ".join((reference or "").split())
+    if len(cleaned) > REFERENCE_MAX:
+        message = _l("Demasiado largo (máximo %(n)s caracteres).", n=REFERENCE_MAX)
+        raise ValidationFailed([("reference", message)])
+    if not cleaned and settlement.method.value in TRACED_METHODS:
+        raise ValidationFailed([("reference", MISSING_REFERENCE)])
+    before = settlement.reference or ""
+    if cleaned == before:
+        return settlement
+    settlement.reference = cleaned
+    session.flush()
+    record(
+        session,
+        "settlement_reference_changed",
+        user=user,
+        parish_id=settlement.parish_id,
+        obj=settlement,
+        before=before,
+        after=cleaned,
     )
     return settlement

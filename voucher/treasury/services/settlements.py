@@ -36,6 +36,7 @@ from voucher.vouchers.models import Redemption, RedemptionStatus
 REFERENCE_MAX = 120
 # Paid with these, the payment is traced by its number: the API requires it.
 TRACED_METHODS = {PaymentMethod.TRANSFER.value, PaymentMethod.CHEQUE.value}
+MISSING_REFERENCE = _l("Escriba el número de la transferencia o del cheque.")
 
 _LOCK_PAYABLE = (
     sa.select(Account.id).where(Account.id == sa.bindparam("account_id")).with_for_update()
@@ -139,7 +140,7 @@ def _check(parish: Parish, data: SettlementInput, reference_required: bool) -> N
             ("reference", _l("Demasiado largo (máximo %(n)s caracteres).", n=REFERENCE_MAX))
         )
     elif reference_required and data.method in TRACED_METHODS and not reference:
-        errors.append(("reference", _l("Este campo es obligatorio.")))
+        errors.append(("reference", MISSING_REFERENCE))
     if errors:
         raise ValidationFailed(errors)
 

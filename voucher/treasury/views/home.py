@@ -50,9 +50,14 @@ def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
 def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
     """The chart's weeks and when they were added up. Adding up eight weeks of a busy
     parish's redemptions reads every one of them, so the result is kept a few minutes
-    (per process); the table of what is owed is always read fresh."""
+    (per process) for the books as they are: any new posting (a charge, a void) makes it
+    add up again, so the chart always agrees with the figures beside it."""
     cache = current_app.extensions.setdefault("treasury_chart", {})
-    key = (parish.id, local_today(parish.timezone))
+    key = (
+        parish.id,
+        local_today(parish.timezone),
+        queries.books_version(db.session, parish.id),
+    )
     now = time.monotonic()
     hit = cache.get(key)
     if hit is None or now - hit[0] > CHART_TTL_SECONDS:

@@ -24,7 +24,12 @@ from voucher.responses import pdf_response
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import queries
 from voucher.treasury import remittance as remittance_data
-from voucher.treasury.forms import ReasonForm, SettlementChooseForm, SettlementPayForm
+from voucher.treasury.forms import (
+    ReasonForm,
+    ReferenceForm,
+    SettlementChooseForm,
+    SettlementPayForm,
+)
 from voucher.treasury.models import Settlement, SettlementStatus
 from voucher.treasury.papers import render_remittance
 from voucher.treasury.services import (
@@ -32,6 +37,7 @@ from voucher.treasury.services import (
     approve,
     reject,
     reverse,
+    set_reference,
     settle,
     unsettled_redemptions,
 )
@@ -139,7 +145,12 @@ def _pay(parish: Parish):
     key = (pay.idempotency_key.data or "").strip()[:64] or secrets.token_urlsafe(16)
     try:
         settlement, _replayed = settle(
-            db.session, parish, data, user, idempotency_key=f"web:{user.id}:{key}"
+            db.session,
+            parish,
+            data,
+            user,
+            idempotency_key=f"web:{user.id}:{key}",
+            reference_required=True,
         )
     except DomainError as error:
         form_error(pay, error, PAY_ALIASES)
@@ -179,7 +190,10 @@ def _date_or_none(value: Any) -> date | None:
 @bp.route("/settlements/<int:settlement_id>")
 @role_required(*TREASURY)
 def settlement(settlement_id: int):
-    item = get_scoped(Settlement, settlement_id)
+    return _settlement_page(get_scoped(Settlement, settlement_id))
+
+
+def _settlement_page(item: Settlement, reference_form: ReferenceForm | None = None):
     user = require_actor()
     proposed = item.status == SettlementStatus.PROPOSED
     return render_template(
@@ -191,6 +205,8 @@ def settlement(settlement_id: int):
         can_reverse=item.status == SettlementStatus.PAID and user.role == Role.TREASURER,
         decide_form=EmptyForm(),
         reverse_form=ReasonForm(),
+        reference_form=reference_form or ReferenceForm(formdata=None, reference=item.reference),
+        can_edit_reference=user.role == Role.TREASURER and item.status != SettlementStatus.REJECTED,
         people=queries.user_names(db.session, [item.proposed_by_id, item.approved_by_id]),
     )
 
@@ -238,6 +254,23 @@ def reverse_settlement(settlement_id: int):
         else:
             flash(_("Pago revertido. Esos canjes vuelven a estar pendientes de pago."), "success")
     return redirect(url_for("treasury.settlement", settlement_id=settlement_id))
+
+
+@bp.route("/settlements/<int:settlement_id>/reference", methods=["POST"])
+@role_required(Role.TREASURER)
+def settlement_reference(settlement_id: int):
+    """Add or correct a payment's transfer or cheque number (audited; the books stay)."""
+    item = get_scoped(Settlement, settlement_id)
+    form = ReferenceForm()
+    if form.validate_on_submit():
+        try:
+            set_reference(db.session, item, form.reference.data or "", require_actor())
+        except DomainError as error:
+            form_error(form, error)
+            return _settlement_page(get_scoped(Settlement, settlement_id), form), error.status
+        flash(_("Referencia del pago guardada."), "success")
+        return redirect(url_for("treasury.settlement", settlement_id=settlement_id))
+    return _settlement_page(item, form), 422
 
 
 @bp.route("/settlements/<int:settlement_id>/comprobante.pdf")

@@ -5,6 +5,7 @@ page (which shows its programs and vouchers, so it is composed here)."""
 from __future__ import annotations
 
 from voucher.vouchers.views import (  # noqa: F401  (each registers its routes)
+    delivery,
     family_page,
     issue,
     listing,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, url_for
 from werkzeug.routing import BuildError
 from wtforms import SelectChoice
 
 from voucher.auth.access import actor, current_parish, require_actor
 from voucher.auth.models import Role
+from voucher.config import site_base_url
 from voucher.dates import local_today
 from voucher.programs.models import Program
 from voucher.vouchers.keys import code_keys
@@ -60,4 +61,4 @@ def issuer() -> dict[str, Any]:
 
 def printer() -> PrintRun:
     """Who prints, where, and how codes become links: the printing use-cases' argument."""
-    return PrintRun(**issuer(), base_url=current_app.config["VOUCHER_BASE_URL"])
+    return PrintRun(**issuer(), base_url=site_base_url())

@@ -14,7 +14,13 @@ from voucher.forms import form_error
 from voucher.programs.models import Program
 from voucher.programs.queries import list_programs
 from voucher.vouchers import queries, services
-from voucher.vouchers.forms import PrintSelectionForm, ReasonForm, VoucherFilterForm, parse_id
+from voucher.vouchers.forms import (
+    DeliveryForm,
+    PrintSelectionForm,
+    ReasonForm,
+    VoucherFilterForm,
+    parse_id,
+)
 from voucher.vouchers.keys import code_keys
 from voucher.vouchers.models import Voucher
 from voucher.vouchers.rules import effective_status, state_of
@@ -88,6 +94,7 @@ def _detail_page(voucher: Voucher, cancel_form: ReasonForm, replace_form: Reason
         can_write=user.role in WRITERS,
         cancel_form=cancel_form,
         replace_form=replace_form,
+        delivery_form=DeliveryForm(formdata=None),
     )
 
 

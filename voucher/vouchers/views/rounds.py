@@ -14,7 +14,7 @@ from voucher.programs.models import Program
 from voucher.programs.queries import list_programs
 from voucher.vouchers import queries
 from voucher.vouchers import rounds as rounds_service
-from voucher.vouchers.forms import RoundConfirmForm, RoundProgramForm, parse_id
+from voucher.vouchers.forms import DeliveryForm, RoundConfirmForm, RoundProgramForm, parse_id
 from voucher.vouchers.models import Round
 from voucher.vouchers.printing import round_vouchers
 from voucher.vouchers.views.common import (
@@ -120,7 +120,12 @@ def _shown(text: str | None) -> int:
 def round_detail(round_id: int):
     issue = get_scoped(Round, round_id)
     skipped = queries.skipped_of(issue)
-    names = queries.family_names(db.session, issue.parish_id, [s["family_id"] for s in skipped])
+    papers = round_vouchers(db.session, issue, today=today())
+    names = queries.family_names(
+        db.session,
+        issue.parish_id,
+        [s["family_id"] for s in skipped] + [v.family_id for v in papers],
+    )
     return render_template(
         "vouchers/round_detail.html",
         round=issue,
@@ -128,5 +133,7 @@ def round_detail(round_id: int):
         skipped=skipped,
         names=names,
         family_url=family_url,
-        printable_count=len(round_vouchers(db.session, issue, today=today())),
+        printable_count=len(papers),
+        papers=papers,
+        delivery_form=DeliveryForm(formdata=None),
     )

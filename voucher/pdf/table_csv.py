@@ -1,0 +1,37 @@
+"""A report table as CSV text, the twin of its PDF: same columns, same rows.
+
+Amounts and counts are plain integers without thousands separators; text that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``) gets a
+leading apostrophe. ``sep=";"`` suits a spreadsheet set up for Spanish.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from voucher.pdf.tables import TableModel
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def table_csv(model: TableModel, sep: str = ",") -> str:
+    """A table model as CSV text: one header row, then the rows as the PDF shows them."""
+    if len(sep) != 1 or sep in "\"'\r\n":
+        raise ValueError(f"bad CSV separator {sep!r}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow([column.csv_title for column in model.columns])
+    kinds = [column.kind for column in model.columns]
+    for row in model.rows:
+        writer.writerow(
+            [
+                "" if value is None else str(value) if kind != "text" else text_cell(str(value))
+                for value, kind in zip(row, kinds, strict=True)
+            ]
+        )
+    return buffer.getvalue()

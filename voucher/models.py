@@ -4,6 +4,7 @@ from voucher.api.models import IdempotencyRecord
 from voucher.audit.models import AuditEvent
 from voucher.auth.models import ApiToken, Role, User
 from voucher.families.models import DocumentType, Family
+from voucher.imports.models import FamilyImport, ImportStatus
 from voucher.installation import InstallationKey
 from voucher.ledger.models import (
     Account,
@@ -46,8 +47,10 @@ __all__ = [
     "Entry",
     "EntryKind",
     "Family",
+    "FamilyImport",
     "Fund",
     "IdempotencyRecord",
+    "ImportStatus",
     "InstallationKey",
     "LedgerHead",
     "Parish",

@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "observability",
         "contention",
         "text_input",
+        "uploads",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine
@@ -39,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"handlers", "transaction"},
     {"families"},
     {"programs"},
+    {"imports"},  # spreadsheets brought in: families, enrolled in a program
     {"vouchers"},
     {"shops"},
     {"treasury"},

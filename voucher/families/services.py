@@ -86,6 +86,12 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
     return cleaned, errors
 
 
+def clean_input(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any], list]:
+    """The stored form of ``data`` and its field errors, refusing nothing yet: an import
+    checks each row with the same rules as the form."""
+    return _clean(data, require_consent=require_consent)
+
+
 def _check_duplicate(
     session: Session, parish_id: int, cleaned: dict, exclude_id: int | None
 ) -> None:

@@ -1,0 +1,69 @@
+"""family imports: a spreadsheet previewed, then confirmed in one transaction
+
+Revision ID: imports
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "imports"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "family_import",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("parish_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("program_id", sa.Integer(), nullable=True),
+        sa.Column("consent_attested", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "preview",
+                "done",
+                name="import_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("consent_attested_on", sa.Date(), nullable=True),
+        sa.Column("result", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["user.id"], name=op.f("fk_family_import_confirmed_by_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parish_id"], ["parish.id"], name=op.f("fk_family_import_parish_id_parish")
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["program.id"], name=op.f("fk_family_import_program_id_program")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_family_import_user_id_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_family_import")),
+    )
+    op.create_index(
+        "ix_family_import_parish_sha", "family_import", ["parish_id", "sha256"], unique=False
+    )
+    op.create_index(
+        op.f("ix_family_import_parish_id"), "family_import", ["parish_id"], unique=False
+    )
+
+
+def downgrade():
+    op.drop_index(op.f("ix_family_import_parish_id"), table_name="family_import")
+    op.drop_index("ix_family_import_parish_sha", table_name="family_import")
+    op.drop_table("family_import")

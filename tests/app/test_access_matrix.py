@@ -82,8 +82,14 @@ def objects(db, world):
     settlement, _ = settle(
         s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer
     )
+    from voucher.imports.services import preview_import
+
+    imp, _plan = preview_import(
+        s, parish.id, staff, file_name="f.csv", data=b"Nombre;RUT\nAna;12345678-5\n"
+    )
     s.commit()
     return {
+        "import": imp.id,
         "program": program.id,
         "family": family.id,
         "voucher": voucher.id,

@@ -91,10 +91,6 @@ class Plan:
         )
 
 
-def _message(text: Any, **params: Any) -> str:
-    return str(_l(text, **params)) if params else str(_l(text))
-
-
 def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested: bool) -> Plan:
     """Read ``data`` and decide each row against the parish's families (writes nothing).
     Refuses an unreadable, oversize or headerless file (reading.py)."""
@@ -127,8 +123,11 @@ def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested
         key = (row.values["document_type"].value, row.values["document_number"])
         if key in seen:
             outcome.action, outcome.reason_code = rules.REJECT, "duplicate_in_file"
-            outcome.message = _message(
-                "El mismo documento ya aparece en la línea %(line)s del archivo.", line=seen[key]
+            outcome.message = str(
+                _l(
+                    "El mismo documento ya aparece en la línea %(line)s del archivo.",
+                    line=seen[key],
+                )
             )
             continue
         seen[key] = line
@@ -144,12 +143,14 @@ def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested
                 "possible_duplicate",
                 family.id,
             )
-            outcome.message = _message(
-                "Posible duplicado de la familia N° %(id)s (%(name)s, %(why)s). Márquela "
-                "solo si es otra familia.",
-                id=family.id,
-                name=family.head_name,
-                why=why,
+            outcome.message = str(
+                _l(
+                    "Posible duplicado de la familia N° %(id)s (%(name)s, %(why)s). Márquela "
+                    "solo si es otra familia.",
+                    id=family.id,
+                    name=family.head_name,
+                    why=why,
+                )
             )
     return Plan(sheet, columns, header, outcomes)
 
@@ -173,14 +174,16 @@ def _against_existing(outcome: Outcome, existing: queries.Known) -> None:
             changes[name] = value
     if changes:
         outcome.action, outcome.changes = rules.UPDATE, changes
-        outcome.message = _message(
-            "Ya registrada (familia N° %(id)s): se actualizarán %(fields)s.",
-            id=existing.id,
-            fields=", ".join(str(FIELD_LABELS[name]) for name in changes),
+        outcome.message = str(
+            _l(
+                "Ya registrada (familia N° %(id)s): se actualizarán %(fields)s.",
+                id=existing.id,
+                fields=", ".join(str(FIELD_LABELS[name]) for name in changes),
+            )
         )
     else:
         outcome.action = rules.SKIP
-        outcome.message = _message("Ya registrada (familia N° %(id)s): se omite.", id=existing.id)
+        outcome.message = str(_l("Ya registrada (familia N° %(id)s): se omite.", id=existing.id))
 
 
 FIELD_LABELS = {

@@ -109,6 +109,8 @@ def test_reads_conform_to_the_document(case, data, app, seed):
 
 
 def _call_and_validate(case, app, seed, choose):
+    if case.media_type == "multipart/form-data" and not isinstance(case.body, dict):
+        return  # a multipart body is named parts: no client can send a list or a number as one
     roles = _roles(app, case.operation.path, case.operation.method)
     assert roles, f"{case.operation.label} has no role_required"
     role = choose(roles)

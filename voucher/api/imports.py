@@ -12,6 +12,7 @@ from spectree.model_adapter.pydantic_adapter import BaseFile
 from werkzeug.datastructures import FileStorage
 
 from voucher.api.core import Strict, bp, example, responses, spec
+from voucher.api.docs import file_response
 from voucher.auth.access import get_scoped, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.dates import local_today
@@ -176,7 +177,7 @@ def confirm_family_import(import_id, json: ConfirmIn):
 
 
 @bp.get("/families/imports/template.xlsx")
-@spec.validate(tags=["families"])
+@spec.validate(resp=responses(), tags=["families"])
 @role_required(*IMPORT_ROLES)
 def family_import_template_xlsx():
     """The template: the expected headers and one example row (Excel)."""
@@ -184,8 +185,12 @@ def family_import_template_xlsx():
 
 
 @bp.get("/families/imports/template.csv")
-@spec.validate(tags=["families"])
+@spec.validate(resp=responses(), tags=["families"])
 @role_required(*IMPORT_ROLES)
 def family_import_template_csv():
     """The template as CSV (`;`, UTF-8 with BOM, as Excel in Chile opens it)."""
     return csv_response(template_csv(), "plantilla-familias.csv")
+
+
+file_response("/api/v1/families/imports/template.xlsx", "get", XLSX)
+file_response("/api/v1/families/imports/template.csv", "get", "text/csv")

@@ -74,6 +74,12 @@ class FamilyIn(Strict):
     consent: StrictBool = Field(
         description="The household agreed to have its data kept; must be true."
     )
+    other_family_reason: StrictStr | None = Field(
+        None,
+        max_length=families.MAX_REASON,
+        description="Why this is another family, when a close name is registered at the "
+        "same address or phone (otherwise that is a 409 `possible_duplicate`).",
+    )
 
 
 class FamilyOut(BaseModel):
@@ -123,7 +129,9 @@ def _household(body: FamilyIn) -> tuple[int, int]:
 @role_required(*FAMILY_ROLES)
 def create_family(json: FamilyIn):
     """Register a household. A bad RUT is a 422 on `document_number` with the expected
-    check digit; a document already registered in the parish is a 409 with `existing_id`."""
+    check digit; a document already registered in the parish is a 409 with `existing_id`;
+    a close name at the same address or phone a 409 `possible_duplicate` with
+    `existing_id`, unless `other_family_reason` says why it is another family."""
     adults, children = _household(json)
     data = families.FamilyInput(
         head_name=json.head_name,
@@ -138,7 +146,13 @@ def create_family(json: FamilyIn):
         consent=json.consent,
     )
     try:
-        family = families.create_family(db.session, parish_id(), data, require_actor())
+        family = families.create_family(
+            db.session,
+            parish_id(),
+            data,
+            require_actor(),
+            other_family_reason=json.other_family_reason or "",
+        )
     except ValidationFailed as error:
         if json.household_size is not None:
             # The caller sent household_size: name the field it knows.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.db import utcnow
 from voucher.errors import Conflict, Duplicate, ValidationFailed
+from voucher.families import queries
 from voucher.families.models import DocumentType, Family
 from voucher.families.rules import format_rut, normalise_document, search_key
 
@@ -22,6 +23,16 @@ MAX_HOUSEHOLD = 30
 class FamilyAnonymised(Conflict):
     reason = "family_anonymised"
     message = _l("Esta familia fue anonimizada: sus datos ya no se pueden usar.")
+
+
+class PossibleDuplicate(Duplicate):
+    """A family with a close name at the same address or phone is already registered."""
+
+    reason = "possible_duplicate"
+
+
+SAME_WHY = {"address": _l("misma dirección"), "phone": _l("mismo teléfono")}
+MAX_REASON = 500
 
 
 @dataclass
@@ -112,13 +123,57 @@ def _check_duplicate(
         )
 
 
-def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any) -> Family:
-    """Refuses missing name, a bad document (with the reason), absent consent, and a
-    document already registered in this parish (pointing to that family)."""
+def _check_twin(session: Session, parish_id: int, cleaned: dict, reason: str) -> int | None:
+    """Refuses (PossibleDuplicate) a family whose name is close to one registered at the
+    same address or phone, unless staff wrote why it is another family; then answers that
+    family's id, for the audit trail."""
+    twin = queries.possible_twin(
+        session,
+        parish_id,
+        search_name=cleaned["search_name"],
+        address=cleaned["address"],
+        phone=cleaned["phone"],
+    )
+    if twin is None:
+        return None
+    twin_id, twin_name, why = twin
+    if reason:
+        return twin_id
+    raise PossibleDuplicate(
+        _l(
+            "Posible duplicado: ya está registrada %(name)s (familia N° %(id)s, %(why)s). "
+            "Si es otra familia, escriba por qué y registre de nuevo.",
+        ),
+        existing_id=twin_id,
+        name=twin_name,
+        id=twin_id,
+        why=str(SAME_WHY[why]),
+        field="other_family_reason",
+    )
+
+
+def create_family(
+    session: Session,
+    parish_id: int,
+    data: FamilyInput,
+    user: Any,
+    *,
+    other_family_reason: str = "",
+) -> Family:
+    """Refuses missing name, a bad document (with the reason), absent consent, a
+    document already registered in this parish (pointing to that family), and a close
+    name at the same address or phone (409 possible_duplicate) unless
+    ``other_family_reason`` says why it is another family (audited)."""
     cleaned, errors = _clean(data, require_consent=True)
+    reason = " ".join((other_family_reason or "").split())
+    if len(reason) > MAX_REASON:
+        errors.append(
+            ("other_family_reason", _l("Demasiado largo (máximo %(n)s caracteres).", n=MAX_REASON))
+        )
     if errors:
         raise ValidationFailed(errors)
     _check_duplicate(session, parish_id, cleaned, None)
+    twin_id = _check_twin(session, parish_id, cleaned, reason)
     family = Family(
         parish_id=parish_id, consent_at=utcnow(), consent_by_id=getattr(user, "id", None), **cleaned
     )
@@ -130,7 +185,18 @@ def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any
         # Another desk registered the same document a moment ago: point to it.
         _check_duplicate(session, parish_id, cleaned, None)
         raise
-    record(session, "family_created", user=user, parish_id=parish_id, obj=family)
+    if twin_id is None:
+        record(session, "family_created", user=user, parish_id=parish_id, obj=family)
+    else:
+        record(
+            session,
+            "family_created",
+            user=user,
+            parish_id=parish_id,
+            obj=family,
+            other_family_than=twin_id,
+            other_family_reason=reason,
+        )
     return family
 
 

@@ -350,27 +350,3 @@ def rejected_csv(header: list[str], rows: list[tuple[list[str], str]]) -> str:
         padded = list(cells) + [""] * (width - len(cells))
         writer.writerow([spreadsheet_text(c) for c in padded] + [spreadsheet_text(reason)])
     return buffer.getvalue()
-
-
-# --- possible duplicates -----------------------------------------------------------------
-
-NAME_SIMILARITY = 85  # rapidfuzz token_sort_ratio, 0-100
-
-
-def similar_names(a: str, b: str) -> bool:
-    """Two search keys (accents and case already gone) that name the same person: word
-    order and a small typo ignored ('maria nunez soto' ~ 'soto nunez maria', 'nunes')."""
-    from rapidfuzz import fuzz
-
-    return bool(a and b) and fuzz.token_sort_ratio(a, b) >= NAME_SIMILARITY
-
-
-def address_key(text: str) -> str:
-    """'Pje. Los Aromos #1234' and 'pje los aromos 1234' are one address."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", search_key(text or "")).split())
-
-
-def phone_key(text: str) -> str:
-    """The last 8 digits: '+56 9 1234 5678' and '912345678' are one phone."""
-    digits = re.sub(r"\D", "", text or "")
-    return digits[-8:] if len(digits) >= 8 else ""

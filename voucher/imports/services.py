@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.db import utcnow
 from voucher.errors import Conflict, ValidationFailed
+from voucher.families import rules as family_rules
 from voucher.families.models import Family
 from voucher.imports import queries, rules
 from voucher.imports.models import FamilyImport, ImportStatus
@@ -103,9 +104,9 @@ def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested
     for family in known.values():
         if family.anonymised:
             continue
-        if key := rules.address_key(family.address):
+        if key := family_rules.address_key(family.address):
             by_address[key].append(family)
-        if key := rules.phone_key(family.phone):
+        if key := family_rules.phone_key(family.phone):
             by_phone[key].append(family)
     seen: dict[tuple[str, str], int] = {}
     outcomes = []
@@ -203,11 +204,11 @@ def _possible_twin(
     """An existing family with a close name and the same address or phone."""
     name = values["search_name"]
     for key, index, why in (
-        (rules.address_key(values["address"]), by_address, _l("misma dirección")),
-        (rules.phone_key(values["phone"]), by_phone, _l("mismo teléfono")),
+        (family_rules.address_key(values["address"]), by_address, _l("misma dirección")),
+        (family_rules.phone_key(values["phone"]), by_phone, _l("mismo teléfono")),
     ):
         for family in index.get(key, ()) if key else ():
-            if rules.similar_names(name, family.search_name):
+            if family_rules.similar_names(name, family.search_name):
                 return family, str(why)
     return None
 

@@ -1,4 +1,5 @@
-"""family imports: a spreadsheet previewed, then confirmed in one transaction
+"""family imports: a spreadsheet previewed, then confirmed in one transaction; a keyed
+hash of each family's document, to find it in another parish without sharing it
 
 Revision ID: imports
 Revises: 0005
@@ -61,9 +62,15 @@ def upgrade():
     op.create_index(
         op.f("ix_family_import_parish_id"), "family_import", ["parish_id"], unique=False
     )
+    with op.batch_alter_table("family") as batch:
+        batch.add_column(sa.Column("document_digest", sa.String(length=64), nullable=True))
+        batch.create_index("ix_family_document_digest", ["document_digest"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("family") as batch:
+        batch.drop_index("ix_family_document_digest")
+        batch.drop_column("document_digest")
     op.drop_index(op.f("ix_family_import_parish_id"), table_name="family_import")
     op.drop_index("ix_family_import_parish_sha", table_name="family_import")
     op.drop_table("family_import")

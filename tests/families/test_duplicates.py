@@ -8,7 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.api.conftest import as_role, assert_problem, tokens  # noqa: F401
+from tests.api.conftest import assert_problem
 from tests.factories import rut_for
 from tests.families import helpers
 from voucher.families.models import Family
@@ -85,7 +85,7 @@ def test_two_different_people_at_the_same_address_register_without_warning(login
     assert response.status_code == 302
 
 
-def test_api_answers_possible_duplicate_then_accepts_a_reason(as_role, db, world):  # noqa: F811
+def test_api_answers_possible_duplicate_then_accepts_a_reason(as_role, db, world):
     first = helpers.family(db, world, "María Núñez Soto", phone="+56 9 1234 5678")
     staff = as_role("staff")
     body = {

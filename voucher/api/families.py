@@ -97,6 +97,12 @@ class FamilyOut(BaseModel):
     anonymised: bool
     consent_at: datetime
     created_at: datetime
+    registered_in_other_parish: bool | None = Field(
+        None,
+        description="On registration: the document is also registered in another parish "
+        "of the deployment (which one is never said); null elsewhere or when the "
+        "deployment turned the check off.",
+    )
 
 
 class FamilyList(Page):
@@ -107,8 +113,13 @@ class FamilyQuery(PageQuery):
     q: str = Field("", max_length=100, description="Name (accents ignored) or document.")
 
 
-def family_out(family: Family) -> FamilyOut:
-    return out_of(FamilyOut, family, anonymised=family.anonymised_at is not None)
+def family_out(family: Family, **given) -> FamilyOut:
+    return out_of(
+        FamilyOut,
+        family,
+        anonymised=family.anonymised_at is not None,
+        **{"registered_in_other_parish": None, **given},
+    )
 
 
 def _household(body: FamilyIn) -> tuple[int, int]:
@@ -161,7 +172,8 @@ def create_family(json: FamilyIn):
                 for field, message in error.errors
             ]
         raise
-    return family_out(family), 201
+    elsewhere = families.check_other_parishes(db.session, family, require_actor())
+    return family_out(family, registered_in_other_parish=elsewhere), 201
 
 
 @bp.get("/families")

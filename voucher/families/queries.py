@@ -87,3 +87,19 @@ def possible_twin(
         if wanted_phone and phone_key(their_phone) == wanted_phone:
             return family_id, name, "phone"
     return None
+
+
+def digest_elsewhere(session: Session, parish_id: int, digests: list[str]) -> set[str]:
+    """Which of ``digests`` belong to a family of another parish (active or not,
+    never anonymised: an anonymised family has no digest)."""
+    found: set[str] = set()
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        found.update(
+            session.scalars(
+                sa.select(Family.document_digest).where(
+                    Family.document_digest.in_(chunk), Family.parish_id != parish_id
+                )
+            )
+        )
+    return found

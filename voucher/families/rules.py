@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -95,3 +97,9 @@ def phone_key(text: str) -> str:
     """The last 8 digits: '+56 9 1234 5678' and '912345678' are one phone."""
     digits = re.sub(r"\D", "", text or "")
     return digits[-8:] if len(digits) >= 8 else ""
+
+
+def document_digest(key: bytes, doc_type: str, number: str) -> str:
+    """The keyed hash of a normalised document: equal documents, equal digests; the
+    digest alone tells nothing about the number without the key."""
+    return hmac.new(key, f"{doc_type}:{number}".encode(), hashlib.sha256).hexdigest()

@@ -15,7 +15,8 @@ from voucher.db import utcnow
 from voucher.errors import Conflict, Duplicate, ValidationFailed
 from voucher.families import queries
 from voucher.families.models import DocumentType, Family
-from voucher.families.rules import format_rut, normalise_document, search_key
+from voucher.families.rules import document_digest, format_rut, normalise_document, search_key
+from voucher.installation import document_index_key
 
 MAX_HOUSEHOLD = 30
 
@@ -175,7 +176,11 @@ def create_family(
     _check_duplicate(session, parish_id, cleaned, None)
     twin_id = _check_twin(session, parish_id, cleaned, reason)
     family = Family(
-        parish_id=parish_id, consent_at=utcnow(), consent_by_id=getattr(user, "id", None), **cleaned
+        parish_id=parish_id,
+        consent_at=utcnow(),
+        consent_by_id=getattr(user, "id", None),
+        document_digest=digest_of(cleaned),
+        **cleaned,
     )
     try:
         with session.begin_nested():
@@ -200,6 +205,51 @@ def create_family(
     return family
 
 
+def digest_of(cleaned: dict[str, Any], key: bytes | None = None) -> str | None:
+    """The document's keyed hash, or None where the cross-parish check is off."""
+    key = key if key is not None else document_index_key()
+    if key is None:
+        return None
+    return document_digest(key, cleaned["document_type"].value, cleaned["document_number"])
+
+
+def index_documents(session: Session) -> int:
+    """Give every family registered before the cross-parish check (or while it was off)
+    its document's keyed hash; answers how many were indexed. Nothing when it is off."""
+    key = document_index_key()
+    if key is None:
+        return 0
+    rows = session.execute(
+        sa.select(Family.id, Family.document_type, Family.document_number).where(
+            Family.document_digest.is_(None), Family.anonymised_at.is_(None)
+        )
+    ).all()
+    for family_id, doc_type, number in rows:
+        session.execute(
+            sa.update(Family)
+            .where(Family.id == family_id)
+            .values(document_digest=document_digest(key, doc_type.value, number))
+        )
+    return len(rows)
+
+
+def check_other_parishes(session: Session, family: Family, user: Any) -> bool:
+    """Whether the family's document is registered in another parish of the deployment
+    (which one is never said). The check itself is audited."""
+    if family.document_digest is None:
+        return False
+    found = queries.digest_elsewhere(session, family.parish_id, [family.document_digest])
+    record(
+        session,
+        "document_checked_across_parishes",
+        user=user,
+        parish_id=family.parish_id,
+        obj=family,
+        found=bool(found),
+    )
+    return bool(found)
+
+
 def update_family(session: Session, family: Family, data: FamilyInput, user: Any) -> Family:
     """Same checks as creation; consent stays as recorded. Refuses an anonymised household."""
     if family.anonymised_at is not None:
@@ -215,6 +265,7 @@ def update_family(session: Session, family: Family, data: FamilyInput, user: Any
         with session.begin_nested():
             for key, value in cleaned.items():
                 setattr(family, key, value)
+            family.document_digest = digest_of(cleaned)
             session.flush()
     except IntegrityError:
         _check_duplicate(session, family.parish_id, cleaned, family.id)
@@ -260,6 +311,7 @@ def anonymise_family(session: Session, family: Family, user: Any) -> Family:
     family.search_name = search_key(family.head_name)
     family.document_type = DocumentType.OTHER
     family.document_number = f"ANON{family.id:06d}"
+    family.document_digest = None
     family.address = family.sector = family.phone = family.notes = ""
     family.active = False
     family.anonymised_at = utcnow()

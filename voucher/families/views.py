@@ -77,6 +77,11 @@ def new():
             _form_failed(form, error)
         else:
             flash(_("Familia registrada."), "success")
+            if services.check_other_parishes(db.session, family, require_actor()):
+                flash(
+                    _("Este documento también está inscrito en otra parroquia de la diócesis."),
+                    "info",
+                )
             return redirect(url_for(".detail", family_id=family.id))
     elif request.method == "GET":
         form.document_type.data = DocumentType.RUT.value

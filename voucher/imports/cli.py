@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from voucher.dates import local_today
 from voucher.errors import DomainError
 from voucher.extensions import db
+from voucher.families.services import index_documents
 from voucher.imports import services
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
 from voucher.parishes.models import Parish
@@ -91,3 +92,12 @@ def import_families(
     )
     if not importable:
         raise SystemExit(1)
+
+
+@families_cli.command("index-documents")
+def index_family_documents() -> None:
+    """Index the documents of families registered before the cross-parish check, so
+    registration can say a document is also registered in another parish."""
+    count = index_documents(db.session)
+    db.session.commit()
+    click.echo(f"{count} families indexed.")

@@ -22,11 +22,14 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.db import utcnow
 from voucher.errors import Conflict, ValidationFailed
+from voucher.families import queries as family_queries
 from voucher.families import rules as family_rules
 from voucher.families.models import Family
+from voucher.families.services import digest_of
 from voucher.imports import queries, rules
 from voucher.imports.models import FamilyImport, ImportStatus
 from voucher.imports.reading import Sheet, read_sheet
+from voucher.installation import document_index_key
 from voucher.programs.models import Enrolment
 
 PREVIEW_LIFETIME = timedelta(days=1)
@@ -109,7 +112,7 @@ def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested
         if key := family_rules.phone_key(family.phone):
             by_phone[key].append(family)
     seen: dict[tuple[str, str], int] = {}
-    outcomes = []
+    outcomes: list[Outcome] = []
     for line, cells in rules.data_rows(sheet, columns):
         row = rules.read_row(line, cells, columns, consent_attested=consent_attested)
         outcome = Outcome(line, cells, rules.CREATE, values=row.values)
@@ -153,7 +156,28 @@ def make_plan(session: Session, parish_id: int, data: bytes, *, consent_attested
                     why=why,
                 )
             )
+    _flag_other_parishes(session, parish_id, outcomes)
     return Plan(sheet, columns, header, outcomes)
+
+
+def _flag_other_parishes(session: Session, parish_id: int, outcomes: list[Outcome]) -> None:
+    """New rows whose document is registered in another parish of the deployment are
+    flagged for a person to decide; the other parish is never named."""
+    key = document_index_key()
+    if key is None:
+        return
+    fresh = {o.line: o for o in outcomes if o.action == rules.CREATE}
+    digests = {line: digest_of(o.values, key) for line, o in fresh.items()}
+    elsewhere = family_queries.digest_elsewhere(session, parish_id, list(digests.values()))
+    for line, outcome in fresh.items():
+        if digests[line] in elsewhere:
+            outcome.action, outcome.reason_code = rules.FLAG, "registered_in_other_parish"
+            outcome.message = str(
+                _l(
+                    "Este documento también está inscrito en otra parroquia de la diócesis. "
+                    "Márquela para importarla igual."
+                )
+            )
 
 
 def _against_existing(outcome: Outcome, existing: queries.Known) -> None:
@@ -329,8 +353,15 @@ def confirm_import(
     ).rowcount
     if claimed != 1:
         raise AlreadyConfirmed()
+    key = document_index_key()
     families = [
-        Family(parish_id=imp.parish_id, consent_at=now, consent_by_id=user_id, **o.values)
+        Family(
+            parish_id=imp.parish_id,
+            consent_at=now,
+            consent_by_id=user_id,
+            document_digest=digest_of(o.values, key) if key is not None else None,
+            **o.values,
+        )
         for o in creating
     ]
     try:

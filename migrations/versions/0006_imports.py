@@ -62,15 +62,34 @@ def upgrade():
     op.create_index(
         op.f("ix_family_import_parish_id"), "family_import", ["parish_id"], unique=False
     )
-    with op.batch_alter_table("family") as batch:
-        batch.add_column(sa.Column("document_digest", sa.String(length=64), nullable=True))
-        batch.create_index("ix_family_document_digest", ["document_digest"], unique=False)
-
+    # Plain ADD COLUMN: a batch copy of these tables would drop the parent rows that
+    # vouchers and enrolments point at. SQLite cannot add a CHECK to an existing table;
+    # the service refuses what the constraints would.
+    op.add_column(
+        "program",
+        sa.Column("allotment", sa.String(length=20), server_default="flat", nullable=False),
+    )
+    op.add_column(
+        "program",
+        sa.Column("extra_member_amount", sa.Integer(), server_default="0", nullable=False),
+    )
+    op.add_column("program", sa.Column("voucher_amount_cap", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_check_constraint("allotment", "program", "allotment IN ('flat', 'household')")
+        op.create_check_constraint(
+            "extra_member_not_negative", "program", "extra_member_amount >= 0"
+        )
+    op.add_column("family", sa.Column("document_digest", sa.String(length=64), nullable=True))
+    op.create_index("ix_family_document_digest", "family", ["document_digest"], unique=False)
 
 def downgrade():
+    op.drop_index("ix_family_document_digest", table_name="family")
     with op.batch_alter_table("family") as batch:
-        batch.drop_index("ix_family_document_digest")
         batch.drop_column("document_digest")
+    with op.batch_alter_table("program") as batch:
+        batch.drop_column("voucher_amount_cap")
+        batch.drop_column("extra_member_amount")
+        batch.drop_column("allotment")
     op.drop_index(op.f("ix_family_import_parish_id"), table_name="family_import")
     op.drop_index("ix_family_import_parish_sha", table_name="family_import")
     op.drop_table("family_import")

@@ -223,6 +223,13 @@ class ProgramIn(Strict):
     cycle: Literal["monthly", "once"]
     per_cycle_limit: StrictInt = 1
     active: StrictBool = True
+    allotment: Literal["flat", "household"] = Field(
+        "flat",
+        description="flat: every household gets voucher_amount; household: "
+        "min(voucher_amount_cap, voucher_amount + extra_member_amount × (household_size − 1)).",
+    )
+    extra_member_amount: StrictInt = Field(0, description="Pesos per member beyond the first.")
+    voucher_amount_cap: StrictInt | None = Field(None, description="Null: no cap.")
 
 
 class ProgramOut(BaseModel):
@@ -235,6 +242,9 @@ class ProgramOut(BaseModel):
     per_cycle_limit: int
     active: bool
     fund_available: int
+    allotment: str
+    extra_member_amount: int
+    voucher_amount_cap: int | None
 
 
 class ProgramList(Page):

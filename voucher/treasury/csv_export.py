@@ -13,6 +13,7 @@ import csv
 import io
 
 from voucher.pdf.tables import TableModel
+from voucher.responses import spreadsheet_text
 from voucher.treasury.documents import ProgramReport, Remittance, ShopStatement, TrialBalance
 from voucher.treasury.tables import (
     program_report_table,
@@ -20,12 +21,6 @@ from voucher.treasury.tables import (
     statement_table,
     trial_balance_table,
 )
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
 def table_csv(model: TableModel, sep: str = ",") -> str:
@@ -39,7 +34,11 @@ def table_csv(model: TableModel, sep: str = ",") -> str:
     for row in model.rows:
         writer.writerow(
             [
-                "" if value is None else str(value) if kind != "text" else _text_cell(str(value))
+                ""
+                if value is None
+                else str(value)
+                if kind != "text"
+                else spreadsheet_text(str(value))
                 for value, kind in zip(row, kinds, strict=True)
             ]
         )

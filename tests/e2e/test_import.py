@@ -40,6 +40,8 @@ def test_import_families_from_a_spreadsheet(open_page, screenshots_dir, tmp_path
     row = page.get_by_role("row").filter(has_text="el dígito verificador debería ser 1")
     expect(row).to_contain_text("4")
     check_accessibility(page, f"import preview {size}")
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], f"the preview scrolls sideways ({wide} px)"
     screenshot(page, screenshots_dir, "import-preview")
 
     rejected = download(

@@ -161,3 +161,48 @@ def test_templates_carry_the_expected_headers(as_role):
     assert text.lstrip("\ufeff").startswith("Nombre jefa o jefe de hogar;RUT o documento")
     # The template, filled in as it comes, previews as one family to create.
     assert upload(staff, response.data, "plantilla.xlsx").get_json()["counts"]["create"] == 1
+
+
+def test_an_already_registered_family_is_updated_only_on_confirm(as_role, db, world):
+    family = helpers.family(
+        db, world, "Ana Soto", rut=files.rut_for(61), address="Calle Vieja 1", phone=""
+    )
+    staff = as_role("staff")
+    rows = [files.HEADER, ["Ana Soto", files.rut_for(61), "Calle Nueva 2", "", "4", "", "sí"]]
+    body = upload(staff, files.xlsx(rows)).get_json()
+    assert body["counts"]["update"] == 1
+    (row,) = body["rows"]
+    assert (row["action"], row["reason_code"], row["existing_id"]) == (
+        "update",
+        "already_registered",
+        family.id,
+    )
+    db.session.refresh(family)
+    assert family.address == "Calle Vieja 1" and family.household_size == 1
+    done = staff.post(f"/api/v1/families/imports/{body['id']}/confirm", json={}).get_json()
+    assert (done["created"], done["updated"]) == (0, 1)
+    db.session.refresh(family)
+    assert family.address == "Calle Nueva 2" and family.household_size == 4
+
+
+def test_a_preview_past_its_day_cannot_be_confirmed(as_role, db):
+    from datetime import UTC, datetime
+
+    staff = as_role("staff")
+    body = upload(staff, files.xlsx([files.HEADER, *files.family_rows(2)])).get_json()
+    imp = db.session.get(FamilyImport, body["id"])
+    imp.expires_at = datetime(2020, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    before = count_families(db)
+    response = staff.post(f"/api/v1/families/imports/{body['id']}/confirm", json={})
+    assert_problem(response, 409, "expired")
+    assert count_families(db) == before
+
+
+def test_a_total_equal_to_the_known_household_is_not_an_update(as_role, db, world):
+    helpers.family(
+        db, world, "Ana Soto", rut=files.rut_for(62), household_adults=2, household_children=3
+    )
+    rows = [files.HEADER, ["Ana Soto", files.rut_for(62), "", "", "5", "", "sí"]]
+    body = upload(as_role("staff"), files.xlsx(rows)).get_json()
+    assert body["counts"]["skip"] == 1 and body["counts"]["update"] == 0

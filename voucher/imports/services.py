@@ -191,11 +191,10 @@ def _against_existing(outcome: Outcome, existing: queries.Known) -> None:
             # An empty cell never erases what the parish already knows.
             if value in ("", None) or value == getattr(existing, name):
                 continue
-            if name in ("household_adults", "household_children") and (
-                given["household_adults"],
-                given["household_children"],
-            ) == (1, 0):
-                continue  # the file says nothing about the household: 1 adult is the default
+            if name in ("household_adults", "household_children") and _same_household(
+                given, existing
+            ):
+                continue
             changes[name] = value
     if changes:
         outcome.action, outcome.changes = rules.UPDATE, changes
@@ -209,6 +208,16 @@ def _against_existing(outcome: Outcome, existing: queries.Known) -> None:
     else:
         outcome.action = rules.SKIP
         outcome.message = str(_l("Ya registrada (familia N° %(id)s): se omite.", id=existing.id))
+
+
+def _same_household(given: dict[str, Any], existing: queries.Known) -> bool:
+    """Whether the row says nothing new about the household: no count at all (1 adult is
+    the default), or only a total (all as adults) equal to the people already known."""
+    adults, children = given["household_adults"], given["household_children"]
+    if (adults, children) == (1, 0):
+        return True
+    known = existing.household_adults + existing.household_children
+    return children == 0 and adults == known
 
 
 FIELD_LABELS = {

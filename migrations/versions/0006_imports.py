@@ -83,13 +83,13 @@ def upgrade():
     op.create_index("ix_family_document_digest", "family", ["document_digest"], unique=False)
 
 def downgrade():
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy would drop the parent rows first.
     op.drop_index("ix_family_document_digest", table_name="family")
-    with op.batch_alter_table("family") as batch:
-        batch.drop_column("document_digest")
-    with op.batch_alter_table("program") as batch:
-        batch.drop_column("voucher_amount_cap")
-        batch.drop_column("extra_member_amount")
-        batch.drop_column("allotment")
+    op.drop_column("family", "document_digest")
+    # PostgreSQL drops each column's CHECK with it.
+    op.drop_column("program", "voucher_amount_cap")
+    op.drop_column("program", "extra_member_amount")
+    op.drop_column("program", "allotment")
     op.drop_index(op.f("ix_family_import_parish_id"), table_name="family_import")
     op.drop_index("ix_family_import_parish_sha", table_name="family_import")
     op.drop_table("family_import")

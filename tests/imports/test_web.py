@@ -80,3 +80,16 @@ def test_cli_import_previews_confirms_and_fails_when_nothing_is_imported(app, db
     assert again.exit_code != 0
     assert "skip 3" in again.output
     assert count_families(db) == before + 3
+
+
+def test_a_possible_duplicate_links_to_the_family_already_registered(login_as, db, world):
+    first = helpers.family(db, world, "María Núñez Soto", address="Pasaje Los Aromos 12")
+    staff = login_as("staff")
+    rows = [
+        files.HEADER,
+        ["Maria Nunez Soto", files.rut_for(95), "Pasaje Los Aromos 12", "", "2", "", "sí"],
+    ]
+    response = post_file(staff, files.xlsx(rows), "f.xlsx")
+    page = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'href="/families/{first.id}"' in page
+    assert "Es otra familia: importarla igual" in page

@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from voucher.api import spec
     from voucher.auth.views import bp as auth_bp
     from voucher.families.views import bp as families_bp
+    from voucher.imports.views import bp as imports_bp
     from voucher.oversight.audit_log import bp as audit_bp
     from voucher.programs.views import bp as programs_bp
     from voucher.shops.views import bp as shops_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         auth_bp,
         families_bp,
+        imports_bp,
         programs_bp,
         vouchers_bp,
         shops_bp,

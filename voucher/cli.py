@@ -16,6 +16,7 @@ from voucher.demo import demo_command
 from voucher.doctor import doctor_command
 from voucher.errors import DomainError
 from voucher.extensions import db
+from voucher.imports.cli import families_cli
 from voucher.oversight.cli import ledger_cli
 from voucher.parishes import services as parish_services
 from voucher.parishes.models import Parish
@@ -169,7 +170,15 @@ def tokens_create(email: str, name: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (parish_cli, users_cli, tokens_cli, ledger_cli, vouchers_cli, backup_cli):
+    for group in (
+        parish_cli,
+        users_cli,
+        tokens_cli,
+        ledger_cli,
+        vouchers_cli,
+        backup_cli,
+        families_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

@@ -71,6 +71,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         and not os.environ.get("VOUCHER_BASE_URL"),
         "VOUCHER_KEY_FILE": os.environ.get("VOUCHER_KEY_FILE", str(instance_path / "voucher_key")),
         "VOUCHER_BACKUP_DIR": os.environ.get("VOUCHER_BACKUP_DIR", ""),
+        # "este documento también está inscrito en otra parroquia": 0 turns it off.
+        "CROSS_PARISH_CHECK": os.environ.get("VOUCHER_CROSS_PARISH_CHECK", "1") != "0",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,7 @@ import hmac
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from voucher.db import Base, UTCDateTime, utcnow
@@ -74,3 +75,15 @@ def ensure_key_belongs(session: Session, key: bytes, where: str, name: str = VOU
             f"impresos no serían reconocidos. Use el archivo de clave que acompaña a esta "
             f"base de datos (el de la misma copia de seguridad)."
         )
+
+
+def document_index_key() -> bytes | None:
+    """The key of the documents' cross-parish index, derived from the voucher key (so it
+    too lives outside the database), or None where the deployment turned the check off
+    (CROSS_PARISH_CHECK) or no key is loaded (a command run before the app started)."""
+    if not has_app_context() or not current_app.config.get("CROSS_PARISH_CHECK", True):
+        return None
+    master = current_app.extensions.get("voucher_master_key")
+    if master is None:
+        return None
+    return hmac.new(master, b"vales: documents across parishes", hashlib.sha256).digest()

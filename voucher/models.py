@@ -11,6 +11,7 @@ from voucher.auth.models import (
     User,
 )
 from voucher.families.models import DocumentType, Family
+from voucher.imports.models import FamilyImport, ImportStatus
 from voucher.installation import InstallationKey
 from voucher.ledger.models import (
     Account,
@@ -56,8 +57,10 @@ __all__ = [
     "Entry",
     "EntryKind",
     "Family",
+    "FamilyImport",
     "Fund",
     "IdempotencyRecord",
+    "ImportStatus",
     "InstallationKey",
     "LedgerHead",
     "LoginFailure",

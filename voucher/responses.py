@@ -39,3 +39,12 @@ def csv_response(text: str | Iterable[str], filename: str) -> Response:
 def _with_bom(lines: Iterable[str]) -> Iterable[str]:
     yield "\ufeff"
     yield from lines
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``) gets a leading apostrophe, so it shows as written."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value

@@ -16,6 +16,9 @@ PROGRAM = {
     "per_cycle_limit",
     "active",
     "fund_available",
+    "allotment",
+    "extra_member_amount",
+    "voucher_amount_cap",
 }
 FAMILY = {
     "id",

@@ -61,6 +61,10 @@ FILES = {
     ("get", "/api/v1/shops/{…}/statement.pdf"): "application/pdf",
     ("get", "/api/v1/shops/{…}/statement.csv"): "text/csv",
     ("get", "/api/v1/ledger/export"): "text/plain",
+    ("get", "/api/v1/families/imports/template.csv"): "text/csv",
+    ("get", "/api/v1/families/imports/template.xlsx"): (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
 }
 
 

@@ -116,6 +116,8 @@ def test_reads_conform_to_the_document(case, data, app, seed):
 
 
 def _call_and_validate(case, app, seed, choose):
+    if case.media_type == "multipart/form-data" and not isinstance(case.body, dict):
+        return  # a multipart body is named parts: no client can send a list or a number as one
     roles = _roles(app, case.operation.path, case.operation.method)
     if _open_to_anyone(app, case.operation.path, case.operation.method):
         assert not roles, case.operation.label

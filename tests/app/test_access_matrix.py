@@ -91,12 +91,18 @@ def objects(db, world):
     settlement, _ = settle(
         s, parish, SettlementInput(world.shops["a"].id, local_today(), "cash"), treasurer
     )
+    from voucher.imports.services import preview_import
+
+    imp, _plan = preview_import(
+        s, parish.id, staff, file_name="f.csv", data=b"Nombre;RUT\nAna;12345678-5\n"
+    )
     s.commit()
     asked = _third_parish_asks_to_join(s, world.shops["a"])
     made = pairing.start_pairing(s, world.shops["a"], "Caja A", world.users[("a", "admin")])
     device = pairing.complete_pairing(s, made.token, ip="1.1.1.1").device
     s.commit()
     return {
+        "import": imp.id,
         "program": program.id,
         "family": family.id,
         "voucher": voucher.id,

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "access_log",
         "contention",
         "text_input",
+        "uploads",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine
@@ -40,6 +41,7 @@ LAYERS: list[set[str]] = [
     {"handlers", "transaction"},
     {"families"},
     {"programs"},
+    {"imports"},  # spreadsheets brought in: families, enrolled in a program
     {"vouchers"},
     {"shops"},
     {"treasury"},

@@ -62,6 +62,9 @@ def test_main_screens(open_page, site, screenshots_dir, size):
         lambda: staff.goto(f"/families/{site.ids['family']}"),
     )
     tour.look(staff, "staff-family-form", "Registrar familia", lambda: staff.goto("/families/new"))
+    tour.look(
+        staff, "staff-family-import", "Importar familias", lambda: staff.goto("/families/import/")
+    )
     tour.look(staff, "staff-vouchers", "Vales", lambda: staff.goto("/vouchers/"))
     tour.look(
         staff,

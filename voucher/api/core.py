@@ -32,9 +32,11 @@ from voucher.db import MAX_ID
 from voucher.errors import Forbidden, NotFound, ValidationFailed
 from voucher.extensions import csrf, db
 from voucher.text_input import fields_with_control_characters, has_control_characters, too_deep
+from voucher.uploads import apply_upload_limit, upload_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.url_value_preprocessor(apply_upload_limit)
 
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs", "api.complete_pairing"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -243,6 +245,11 @@ def check_body() -> None:
     if bad_args:
         raise ValidationFailed([(name, _MESSAGES["control_characters"]) for name in bad_args])
     if request.method not in BODY_METHODS:
+        return
+    if upload_limit(request.endpoint) is not None:
+        # A file upload: multipart only; the form is parsed (and limited) by the view.
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType()
         return
     data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
     if not data.strip():

@@ -74,6 +74,12 @@ class FamilyIn(Strict):
     consent: StrictBool = Field(
         description="The household agreed to have its data kept; must be true."
     )
+    other_family_reason: StrictStr | None = Field(
+        None,
+        max_length=families.MAX_REASON,
+        description="Why this is another family, when a close name is registered at the "
+        "same address or phone (otherwise that is a 409 `possible_duplicate`).",
+    )
 
 
 class FamilyOut(BaseModel):
@@ -91,6 +97,12 @@ class FamilyOut(BaseModel):
     anonymised: bool
     consent_at: datetime
     created_at: datetime
+    registered_in_other_parish: bool | None = Field(
+        None,
+        description="On registration: the document is also registered in another parish "
+        "of the deployment (which one is never said); null elsewhere or when the "
+        "deployment turned the check off.",
+    )
 
 
 class FamilyList(Page):
@@ -101,8 +113,13 @@ class FamilyQuery(PageQuery):
     q: str = Field("", max_length=100, description="Name (accents ignored) or document.")
 
 
-def family_out(family: Family) -> FamilyOut:
-    return out_of(FamilyOut, family, anonymised=family.anonymised_at is not None)
+def family_out(family: Family, **given) -> FamilyOut:
+    return out_of(
+        FamilyOut,
+        family,
+        anonymised=family.anonymised_at is not None,
+        **{"registered_in_other_parish": None, **given},
+    )
 
 
 def _household(body: FamilyIn) -> tuple[int, int]:
@@ -123,7 +140,9 @@ def _household(body: FamilyIn) -> tuple[int, int]:
 @role_required(*FAMILY_ROLES)
 def create_family(json: FamilyIn):
     """Register a household. A bad RUT is a 422 on `document_number` with the expected
-    check digit; a document already registered in the parish is a 409 with `existing_id`."""
+    check digit; a document already registered in the parish is a 409 with `existing_id`;
+    a close name at the same address or phone a 409 `possible_duplicate` with
+    `existing_id`, unless `other_family_reason` says why it is another family."""
     adults, children = _household(json)
     data = families.FamilyInput(
         head_name=json.head_name,
@@ -138,7 +157,13 @@ def create_family(json: FamilyIn):
         consent=json.consent,
     )
     try:
-        family = families.create_family(db.session, parish_id(), data, require_actor())
+        family = families.create_family(
+            db.session,
+            parish_id(),
+            data,
+            require_actor(),
+            other_family_reason=json.other_family_reason or "",
+        )
     except ValidationFailed as error:
         if json.household_size is not None:
             # The caller sent household_size: name the field it knows.
@@ -147,7 +172,8 @@ def create_family(json: FamilyIn):
                 for field, message in error.errors
             ]
         raise
-    return family_out(family), 201
+    elsewhere = families.check_other_parishes(db.session, family, require_actor())
+    return family_out(family, registered_in_other_parish=elsewhere), 201
 
 
 @bp.get("/families")
@@ -197,6 +223,13 @@ class ProgramIn(Strict):
     cycle: Literal["monthly", "once"]
     per_cycle_limit: StrictInt = 1
     active: StrictBool = True
+    allotment: Literal["flat", "household"] = Field(
+        "flat",
+        description="flat: every household gets voucher_amount; household: "
+        "min(voucher_amount_cap, voucher_amount + extra_member_amount × (household_size − 1)).",
+    )
+    extra_member_amount: StrictInt = Field(0, description="Pesos per member beyond the first.")
+    voucher_amount_cap: StrictInt | None = Field(None, description="Null: no cap.")
 
 
 class ProgramOut(BaseModel):
@@ -209,6 +242,9 @@ class ProgramOut(BaseModel):
     per_cycle_limit: int
     active: bool
     fund_available: int
+    allotment: str
+    extra_member_amount: int
+    voucher_amount_cap: int | None
 
 
 class ProgramList(Page):

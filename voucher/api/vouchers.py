@@ -85,7 +85,15 @@ class VoucherIn(Strict):
     family_id: StrictInt
     program_id: StrictInt
     amount: StrictInt | None = Field(
-        None, description="Integer pesos, 1..the program's voucher_amount (default: all of it)."
+        None,
+        description="Integer pesos, 1..what the program's allotment gives this household "
+        "(default: all of it).",
+    )
+    limit_override_reason: StrictStr | None = Field(
+        None,
+        max_length=services.REASON_MAX,
+        description="Why this family gets a voucher beyond the program's per-cycle limit "
+        "(audited); without it that is a 409 `cycle_limit`.",
     )
 
 
@@ -202,7 +210,12 @@ def issue_voucher(json: VoucherIn):
     family = get_scoped(Family, json.family_id)
     program = get_scoped(Program, json.program_id)
     issued = services.issue_voucher(
-        db.session, program=program, family=family, amount=json.amount, **issuer()
+        db.session,
+        program=program,
+        family=family,
+        amount=json.amount,
+        limit_override_reason=json.limit_override_reason,
+        **issuer(),
     )
     return _with_code(issued.voucher, issued.code).model_dump(mode="json"), 201
 

@@ -50,6 +50,7 @@ class NewFamilyForm(FamilyForm):
     consent = BooleanField(
         _l("La familia autorizó guardar estos datos para recibir ayuda de la parroquia")
     )
+    other_family_reason = StringField(_l("Es otra familia: ¿por qué?"))
 
     def to_input(self, *, consent: bool = False) -> FamilyInput:
         return super().to_input(consent=bool(self.consent.data))

@@ -23,6 +23,7 @@ class Family(IdMixin, Base):
         sa.UniqueConstraint("parish_id", "document_type", "document_number"),
         sa.CheckConstraint("household_adults >= 0 AND household_children >= 0", name="household"),
         sa.Index("ix_family_parish_search", "parish_id", "search_name"),
+        sa.Index("ix_family_document_digest", "document_digest"),
     )
 
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
@@ -30,6 +31,9 @@ class Family(IdMixin, Base):
     search_name: Mapped[str] = mapped_column(sa.String(120))
     document_type: Mapped[DocumentType] = mapped_column(str_enum(DocumentType, "document_type"))
     document_number: Mapped[str] = mapped_column(sa.String(40))
+    # A keyed hash of the document (key outside the database): finds the same person in
+    # another parish of the deployment without either parish seeing the other's data.
+    document_digest: Mapped[str | None] = mapped_column(sa.String(64))
     household_adults: Mapped[int] = mapped_column(default=1)
     household_children: Mapped[int] = mapped_column(default=0)
     address: Mapped[str] = mapped_column(sa.String(200), default="")

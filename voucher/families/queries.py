@@ -8,7 +8,14 @@ from sqlalchemy.orm import Session
 
 from voucher.extensions import db
 from voucher.families.models import Family
-from voucher.families.rules import expected_rut_check_digit, looks_like_rut, search_key
+from voucher.families.rules import (
+    address_key,
+    expected_rut_check_digit,
+    looks_like_rut,
+    phone_key,
+    search_key,
+    similar_names,
+)
 
 
 def search(
@@ -50,3 +57,49 @@ def search_page(parish_id: int, q: str, *, page: int | None, per_page: int) -> P
     return db.paginate(
         search(db.session, parish_id, q), page=page, per_page=per_page, error_out=False
     )
+
+
+def possible_twin(
+    session: Session,
+    parish_id: int,
+    *,
+    search_name: str,
+    address: str,
+    phone: str,
+    exclude_id: int | None = None,
+) -> tuple[int, str, str] | None:
+    """A family of the parish whose name is close to ``search_name`` (accents, case, word
+    order and small typos ignored) at the same address or phone: (id, name, "address" or
+    "phone"), or None. Two different people at one address are not twins."""
+    wanted_address, wanted_phone = address_key(address), phone_key(phone)
+    if not wanted_address and not wanted_phone:
+        return None
+    rows = session.execute(
+        sa.select(Family.id, Family.head_name, Family.search_name, Family.address, Family.phone)
+        .where(Family.parish_id == parish_id, Family.anonymised_at.is_(None))
+        .order_by(Family.id)
+    )
+    for family_id, name, key, their_address, their_phone in rows:
+        if family_id == exclude_id or not similar_names(search_name, key):
+            continue
+        if wanted_address and address_key(their_address) == wanted_address:
+            return family_id, name, "address"
+        if wanted_phone and phone_key(their_phone) == wanted_phone:
+            return family_id, name, "phone"
+    return None
+
+
+def digest_elsewhere(session: Session, parish_id: int, digests: list[str]) -> set[str]:
+    """Which of ``digests`` belong to a family of another parish (active or not,
+    never anonymised: an anonymised family has no digest)."""
+    found: set[str] = set()
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        found.update(
+            session.scalars(
+                sa.select(Family.document_digest).where(
+                    Family.document_digest.in_(chunk), Family.parish_id != parish_id
+                )
+            )
+        )
+    return found

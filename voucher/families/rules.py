@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+from rapidfuzz import fuzz
 from stdnum import exceptions as stdnum_errors
 from stdnum.cl import rut as stdnum_rut
 
@@ -82,3 +85,31 @@ def looks_like_rut(text: str) -> str | None:
     # is_valid, not normalise_rut: a search needs no message for people.
     compact = stdnum_rut.compact(text)
     return f"{compact[:-1]}-{compact[-1]}" if stdnum_rut.is_valid(compact) else None
+
+
+# --- possible duplicates -----------------------------------------------------------------
+
+NAME_SIMILARITY = 85  # rapidfuzz token_sort_ratio, 0-100
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Two search keys (accents and case already gone) that name the same person: word
+    order and a small typo ignored ('maria nunez soto' ~ 'soto nunez maria', 'nunes')."""
+    return bool(a and b) and fuzz.token_sort_ratio(a, b) >= NAME_SIMILARITY
+
+
+def address_key(text: str) -> str:
+    """'Pje. Los Aromos #1234' and 'pje los aromos 1234' are one address."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", search_key(text or "")).split())
+
+
+def phone_key(text: str) -> str:
+    """The last 8 digits: '+56 9 1234 5678' and '912345678' are one phone."""
+    digits = re.sub(r"\D", "", text or "")
+    return digits[-8:] if len(digits) >= 8 else ""
+
+
+def document_digest(key: bytes, doc_type: str, number: str) -> str:
+    """The keyed hash of a normalised document: equal documents, equal digests; the
+    digest alone tells nothing about the number without the key."""
+    return hmac.new(key, f"{doc_type}:{number}".encode(), hashlib.sha256).hexdigest()

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from voucher.audit.services import record
 from voucher.db import utcnow
 from voucher.errors import Conflict, Duplicate, ValidationFailed
+from voucher.families import queries
 from voucher.families.models import DocumentType, Family
-from voucher.families.rules import format_rut, normalise_document, search_key
+from voucher.families.rules import document_digest, format_rut, normalise_document, search_key
+from voucher.installation import document_index_key
 
 MAX_HOUSEHOLD = 30
 
@@ -22,6 +24,16 @@ MAX_HOUSEHOLD = 30
 class FamilyAnonymised(Conflict):
     reason = "family_anonymised"
     message = _l("Esta familia fue anonimizada: sus datos ya no se pueden usar.")
+
+
+class PossibleDuplicate(Duplicate):
+    """A family with a close name at the same address or phone is already registered."""
+
+    reason = "possible_duplicate"
+
+
+SAME_WHY = {"address": _l("misma dirección"), "phone": _l("mismo teléfono")}
+MAX_REASON = 500
 
 
 @dataclass
@@ -86,6 +98,12 @@ def _clean(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any],
     return cleaned, errors
 
 
+def clean_input(data: FamilyInput, *, require_consent: bool) -> tuple[dict[str, Any], list]:
+    """The stored form of ``data`` and its field errors, refusing nothing yet: an import
+    checks each row with the same rules as the form."""
+    return _clean(data, require_consent=require_consent)
+
+
 def _check_duplicate(
     session: Session, parish_id: int, cleaned: dict, exclude_id: int | None
 ) -> None:
@@ -106,15 +124,63 @@ def _check_duplicate(
         )
 
 
-def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any) -> Family:
-    """Refuses missing name, a bad document (with the reason), absent consent, and a
-    document already registered in this parish (pointing to that family)."""
+def _check_twin(session: Session, parish_id: int, cleaned: dict, reason: str) -> int | None:
+    """Refuses (PossibleDuplicate) a family whose name is close to one registered at the
+    same address or phone, unless staff wrote why it is another family; then answers that
+    family's id, for the audit trail."""
+    twin = queries.possible_twin(
+        session,
+        parish_id,
+        search_name=cleaned["search_name"],
+        address=cleaned["address"],
+        phone=cleaned["phone"],
+    )
+    if twin is None:
+        return None
+    twin_id, twin_name, why = twin
+    if reason:
+        return twin_id
+    raise PossibleDuplicate(
+        _l(
+            "Posible duplicado: ya está registrada %(name)s (familia N° %(id)s, %(why)s). "
+            "Si es otra familia, escriba por qué y registre de nuevo.",
+        ),
+        existing_id=twin_id,
+        name=twin_name,
+        id=twin_id,
+        why=str(SAME_WHY[why]),
+        field="other_family_reason",
+    )
+
+
+def create_family(
+    session: Session,
+    parish_id: int,
+    data: FamilyInput,
+    user: Any,
+    *,
+    other_family_reason: str = "",
+) -> Family:
+    """Refuses missing name, a bad document (with the reason), absent consent, a
+    document already registered in this parish (pointing to that family), and a close
+    name at the same address or phone (409 possible_duplicate) unless
+    ``other_family_reason`` says why it is another family (audited)."""
     cleaned, errors = _clean(data, require_consent=True)
+    reason = " ".join((other_family_reason or "").split())
+    if len(reason) > MAX_REASON:
+        errors.append(
+            ("other_family_reason", _l("Demasiado largo (máximo %(n)s caracteres).", n=MAX_REASON))
+        )
     if errors:
         raise ValidationFailed(errors)
     _check_duplicate(session, parish_id, cleaned, None)
+    twin_id = _check_twin(session, parish_id, cleaned, reason)
     family = Family(
-        parish_id=parish_id, consent_at=utcnow(), consent_by_id=getattr(user, "id", None), **cleaned
+        parish_id=parish_id,
+        consent_at=utcnow(),
+        consent_by_id=getattr(user, "id", None),
+        document_digest=digest_of(cleaned),
+        **cleaned,
     )
     try:
         with session.begin_nested():
@@ -124,8 +190,64 @@ def create_family(session: Session, parish_id: int, data: FamilyInput, user: Any
         # Another desk registered the same document a moment ago: point to it.
         _check_duplicate(session, parish_id, cleaned, None)
         raise
-    record(session, "family_created", user=user, parish_id=parish_id, obj=family)
+    if twin_id is None:
+        record(session, "family_created", user=user, parish_id=parish_id, obj=family)
+    else:
+        record(
+            session,
+            "family_created",
+            user=user,
+            parish_id=parish_id,
+            obj=family,
+            other_family_than=twin_id,
+            other_family_reason=reason,
+        )
     return family
+
+
+def digest_of(cleaned: dict[str, Any], key: bytes | None = None) -> str | None:
+    """The document's keyed hash, or None where the cross-parish check is off."""
+    key = key if key is not None else document_index_key()
+    if key is None:
+        return None
+    return document_digest(key, cleaned["document_type"].value, cleaned["document_number"])
+
+
+def index_documents(session: Session) -> int:
+    """Give every family registered before the cross-parish check (or while it was off)
+    its document's keyed hash; answers how many were indexed. Nothing when it is off."""
+    key = document_index_key()
+    if key is None:
+        return 0
+    rows = session.execute(
+        sa.select(Family.id, Family.document_type, Family.document_number).where(
+            Family.document_digest.is_(None), Family.anonymised_at.is_(None)
+        )
+    ).all()
+    for family_id, doc_type, number in rows:
+        session.execute(
+            sa.update(Family)
+            .where(Family.id == family_id)
+            .values(document_digest=document_digest(key, doc_type.value, number))
+        )
+    return len(rows)
+
+
+def check_other_parishes(session: Session, family: Family, user: Any) -> bool:
+    """Whether the family's document is registered in another parish of the deployment
+    (which one is never said). The check itself is audited."""
+    if family.document_digest is None:
+        return False
+    found = queries.digest_elsewhere(session, family.parish_id, [family.document_digest])
+    record(
+        session,
+        "document_checked_across_parishes",
+        user=user,
+        parish_id=family.parish_id,
+        obj=family,
+        found=bool(found),
+    )
+    return bool(found)
 
 
 def update_family(session: Session, family: Family, data: FamilyInput, user: Any) -> Family:
@@ -143,6 +265,7 @@ def update_family(session: Session, family: Family, data: FamilyInput, user: Any
         with session.begin_nested():
             for key, value in cleaned.items():
                 setattr(family, key, value)
+            family.document_digest = digest_of(cleaned)
             session.flush()
     except IntegrityError:
         _check_duplicate(session, family.parish_id, cleaned, family.id)
@@ -188,6 +311,7 @@ def anonymise_family(session: Session, family: Family, user: Any) -> Family:
     family.search_name = search_key(family.head_name)
     family.document_type = DocumentType.OTHER
     family.document_number = f"ANON{family.id:06d}"
+    family.document_digest = None
     family.address = family.sector = family.phone = family.notes = ""
     family.active = False
     family.anonymised_at = utcnow()

@@ -29,7 +29,14 @@ MAX_QUERY = 100
 
 
 def _form_failed(form: FamilyForm, error: DomainError) -> None:
-    if isinstance(error, Duplicate):
+    if isinstance(error, services.PossibleDuplicate):
+        form_error(form, error, field="other_family_reason")
+        link = url_for(".detail", family_id=error.existing_id)
+        form.other_family_reason.errors[-1] = Markup('{} <a href="{}">{}</a>').format(
+            error.detail, link, _("Abrir la familia ya registrada")
+        )
+        flash(_("Posible familia duplicada: revise antes de registrar."), "error")
+    elif isinstance(error, Duplicate):
         form_error(form, error, field="document_number")
         link = url_for(".detail", family_id=error.existing_id)
         form.document_number.errors[-1] = Markup('{} <a href="{}">{}</a>').format(
@@ -60,12 +67,21 @@ def new():
     if form.validate_on_submit():
         try:
             family = services.create_family(
-                db.session, parish_id(), form.to_input(), require_actor()
+                db.session,
+                parish_id(),
+                form.to_input(),
+                require_actor(),
+                other_family_reason=form.other_family_reason.data or "",
             )
         except (ValidationFailed, Duplicate) as error:
             _form_failed(form, error)
         else:
             flash(_("Familia registrada."), "success")
+            if services.check_other_parishes(db.session, family, require_actor()):
+                flash(
+                    _("Este documento también está inscrito en otra parroquia de la diócesis."),
+                    "info",
+                )
             return redirect(url_for(".detail", family_id=family.id))
     elif request.method == "GET":
         form.document_type.data = DocumentType.RUT.value

@@ -11,12 +11,7 @@ import csv
 import io
 
 from voucher.pdf.tables import TableModel
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+from voucher.responses import spreadsheet_text
 
 
 def table_csv(model: TableModel, sep: str = ",") -> str:
@@ -30,7 +25,11 @@ def table_csv(model: TableModel, sep: str = ",") -> str:
     for row in model.rows:
         writer.writerow(
             [
-                "" if value is None else str(value) if kind != "text" else text_cell(str(value))
+                ""
+                if value is None
+                else str(value)
+                if kind != "text"
+                else spreadsheet_text(str(value))
                 for value, kind in zip(row, kinds, strict=True)
             ]
         )

@@ -31,6 +31,18 @@ class Cycle(enum.StrEnum):
     ONCE = "once"
 
 
+class Allotment(enum.StrEnum):
+    FLAT = "flat"  # every household gets the program's voucher value
+    HOUSEHOLD = "household"  # the value plus an amount per member beyond the first, capped
+
+
+def household_amount(base: int, extra_member: int, cap: int | None, household_size: int) -> int:
+    """``min(cap, base + extra_member × (household_size − 1))``, in integer pesos (a
+    household counts at least one person)."""
+    value = base + extra_member * (max(household_size, 1) - 1)
+    return min(cap, value) if cap is not None else value
+
+
 class Program(IdMixin, TimestampMixin, Base):
     """A kind of aid. ``fund_available`` mirrors the ledger's fund account and is
     decremented with a conditional UPDATE, so issuance can never overdraw it."""
@@ -42,6 +54,7 @@ class Program(IdMixin, TimestampMixin, Base):
         sa.CheckConstraint("validity_days > 0", name="validity_positive"),
         sa.CheckConstraint("per_cycle_limit > 0", name="limit_positive"),
         sa.CheckConstraint("fund_available >= 0", name="fund_not_negative"),
+        sa.CheckConstraint("extra_member_amount >= 0", name="extra_member_not_negative"),
     )
 
     parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
@@ -53,6 +66,22 @@ class Program(IdMixin, TimestampMixin, Base):
     per_cycle_limit: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True)
     fund_available: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    allotment: Mapped[Allotment] = mapped_column(
+        str_enum(Allotment, "allotment"), default=Allotment.FLAT, server_default="flat"
+    )
+    extra_member_amount: Mapped[int] = mapped_column(default=0, server_default="0")
+    voucher_amount_cap: Mapped[int | None]
+
+    def amount_for(self, household_size: int) -> int:
+        """A household's voucher value under this program's allotment."""
+        if self.allotment == Allotment.HOUSEHOLD:
+            return household_amount(
+                self.voucher_amount,
+                self.extra_member_amount,
+                self.voucher_amount_cap,
+                household_size,
+            )
+        return self.voucher_amount
 
 
 class Enrolment(IdMixin, TimestampMixin, Base):

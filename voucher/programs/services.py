@@ -15,7 +15,7 @@ from voucher.audit.services import record
 from voucher.errors import Conflict, Duplicate, NotFound, ValidationFailed
 from voucher.families.models import Family
 from voucher.ledger.chart import open_fund_account
-from voucher.programs.models import Category, Cycle, Enrolment, Program
+from voucher.programs.models import Allotment, Category, Cycle, Enrolment, Program
 
 MAX_VOUCHER = 1_000_000
 MAX_VALIDITY_DAYS = 366
@@ -30,6 +30,9 @@ class ProgramInput:
     cycle: str
     per_cycle_limit: int = 1
     active: bool = True
+    allotment: str = "flat"
+    extra_member_amount: int = 0
+    voucher_amount_cap: int | None = None
 
 
 def _int_in(value: Any, low: int, high: int) -> bool:
@@ -55,7 +58,27 @@ def _clean(data: ProgramInput) -> tuple[dict, list]:
         errors.append(("validity_days", _l("Escriba entre 1 y 366 días.")))
     if not _int_in(data.per_cycle_limit, 1, 31):
         errors.append(("per_cycle_limit", _l("Escriba entre 1 y 31 vales por ciclo.")))
+    if not _is_member(data.allotment, Allotment):
+        errors.append(("allotment", _l("Elija un valor fijo o según el tamaño del hogar.")))
+    if not _int_in(data.extra_member_amount, 0, MAX_VOUCHER):
+        errors.append(
+            ("extra_member_amount", _l("Escriba un monto en pesos entre $0 y $1.000.000."))
+        )
+    cap = data.voucher_amount_cap
+    if cap is not None and (
+        not _int_in(cap, 1, MAX_VOUCHER)
+        or (_int_in(data.voucher_amount, 1, MAX_VOUCHER) and cap < data.voucher_amount)
+    ):
+        errors.append(
+            (
+                "voucher_amount_cap",
+                _l("El tope debe ser al menos el valor del vale y a lo más $1.000.000."),
+            )
+        )
     cleaned = {
+        "allotment": Allotment(data.allotment) if _is_member(data.allotment, Allotment) else None,
+        "extra_member_amount": data.extra_member_amount,
+        "voucher_amount_cap": cap,
         "name": name,
         # As enum members, so a new row reads the same as one loaded from the database.
         "category": Category(data.category) if _is_member(data.category, Category) else None,

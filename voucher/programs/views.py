@@ -77,6 +77,9 @@ def edit(program_id: int):
             return redirect(url_for(".detail", program_id=program.id))
     elif request.method == "GET":
         form.voucher_amount.data = format_number(program.voucher_amount)
+        form.extra_member_amount.data = format_number(program.extra_member_amount)
+        cap = program.voucher_amount_cap
+        form.voucher_amount_cap.data = format_number(cap) if cap is not None else ""
     return render_template("programs/form.html", form=form, program=program)
 
 

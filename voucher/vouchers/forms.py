@@ -40,6 +40,10 @@ class VoucherFilterForm(FlaskForm):
 class IssueForm(FlaskForm):
     # validate_choice=False: the service refuses an inactive program in plain words.
     program_id = SelectField(_l("Programa"), choices=[], validate_choice=False)
+    limit_override_reason = TextAreaField(
+        _l("Entregar igual, sobre el límite del ciclo: ¿por qué?"),
+        render_kw={"rows": 2, "maxlength": 200},
+    )
 
 
 class ReasonForm(FlaskForm):

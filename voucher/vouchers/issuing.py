@@ -93,9 +93,12 @@ def served_counts(
     return dict(session.execute(query).all())
 
 
-def require_eligible(session: Session, program: Program, family: Family, today: date) -> None:
+def require_eligible(
+    session: Session, program: Program, family: Family, today: date, *, over_limit: bool = False
+) -> bool:
     """Refuse a household the eligibility rule leaves out (as a round would): 409
-    family_inactive, not_enrolled or cycle_limit."""
+    family_inactive, not_enrolled or cycle_limit (unless ``over_limit``: staff wrote why
+    this family gets one more). Answers whether the limit is being exceeded."""
     served = served_counts(session, program, cycle_key(program, today), [family.id])
     reason = ineligibility(
         active=family.active,
@@ -108,7 +111,10 @@ def require_eligible(session: Session, program: Program, family: Family, today: 
     if reason == "not_enrolled":
         raise NotEnrolled(program=program.name)
     if reason == "already_served":
-        raise CycleLimitReached(limit=program.per_cycle_limit)
+        if not over_limit:
+            raise CycleLimitReached(limit=program.per_cycle_limit)
+        return True
+    return False
 
 
 def next_serials(session: Session, parish: Parish, count: int, today: date) -> list[str]:
@@ -129,19 +135,20 @@ def new_voucher_rows(
     program: Program,
     families: Sequence[int],
     serials: Sequence[str],
-    amount: int,
+    amount: int | Sequence[int],
     keys: CodeKeys,
     today: date,
     user_id: int | None,
     round_id: int | None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The rows to insert, one per household, and their codes (in clear, for the caller
-    to show once)."""
+    to show once). ``amount``: one value for all, or each household's."""
     rows, codes = [], []
+    amounts = [amount] * len(families) if isinstance(amount, int) else list(amount)
     key = cycle_key(program, today)
     expires = today + timedelta(days=program.validity_days)
     created = utcnow()
-    for family_id, serial in zip(families, serials, strict=True):
+    for family_id, serial, value in zip(families, serials, amounts, strict=True):
         code = generate_code()
         codes.append(code)
         rows.append(
@@ -154,8 +161,8 @@ def new_voucher_rows(
                 "code_hash": keys.lookup_hash(code),
                 "code_encrypted": keys.encrypt(code),
                 "category": program.category,
-                "amount": amount,
-                "remaining": amount,
+                "amount": value,
+                "remaining": value,
                 "closed_amount": 0,
                 "cycle_key": key,
                 "issued_on": today,

@@ -65,10 +65,15 @@ class RoundPreview:
     program: Program
     eligible: list[int]
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    # Each eligible household's voucher value under the program's allotment.
+    amounts: dict[int, int] = field(default_factory=dict)
+
+    def amount_of(self, family_id: int) -> int:
+        return self.amounts.get(family_id, self.program.voucher_amount)
 
     @property
     def total(self) -> int:
-        return len(self.eligible) * self.program.voucher_amount
+        return sum(self.amount_of(family_id) for family_id in self.eligible)
 
     @property
     def fund_after(self) -> int:
@@ -88,14 +93,14 @@ def preview_round(
     today = today or local_today(parish.timezone)
     check_program(program, parish.id)
     enrolled = session.execute(
-        sa.select(Family.id, Family.active)
+        sa.select(Family.id, Family.active, Family.household_adults + Family.household_children)
         .join(Enrolment, Enrolment.family_id == Family.id)
         .where(Enrolment.program_id == program.id, Family.parish_id == parish.id)
         .order_by(Family.id)
     ).all()
     served = served_counts(session, program, cycle_key(program, today), None)
     preview = RoundPreview(program, [])
-    for family_id, active in enrolled:
+    for family_id, active, household_size in enrolled:
         reason = ineligibility(
             active=active,
             enrolled=True,
@@ -104,6 +109,7 @@ def preview_round(
         )
         if reason is None:
             preview.eligible.append(family_id)
+            preview.amounts[family_id] = program.amount_for(household_size)
         else:
             preview.skipped.append({"family_id": family_id, "reason": reason})
     return preview
@@ -187,9 +193,9 @@ def _issue_vouchers(
         return []
     program = preview.program
     serials = next_serials(session, parish, len(preview.eligible), today)
-    amount = program.voucher_amount
+    amounts = [preview.amount_of(family_id) for family_id in preview.eligible]
     rows, _codes = new_voucher_rows(
-        program, preview.eligible, serials, amount, keys, today, user_id, issue.id
+        program, preview.eligible, serials, amounts, keys, today, user_id, issue.id
     )
     # A plain executemany, then the new ids by serial: half the time of an INSERT ..
     # RETURNING that must keep the rows' order.
@@ -205,6 +211,8 @@ def _issue_vouchers(
         parish_id=parish.id,
         program_id=program.id,
         user_id=user_id,
-        vouchers=[(vid, amount, s) for vid, s in zip(voucher_ids, serials, strict=True)],
+        vouchers=[
+            (vid, amount, s) for vid, amount, s in zip(voucher_ids, amounts, serials, strict=True)
+        ],
     )
     return voucher_ids

@@ -74,24 +74,34 @@ def issue_voucher(
     keys: CodeKeys,
     amount: int | None = None,
     today: date | None = None,
+    limit_override_reason: str | None = None,
 ) -> Issued:
-    """Issue one voucher. Refuses another parish's family or program (404), an inactive
-    program, a household the eligibility rule leaves out as a round would (409
-    family_inactive, not_enrolled, cycle_limit), an amount outside 1..the program's
-    value (422) and a program fund that cannot cover it (409 insufficient_fund)."""
+    """Issue one voucher, worth what the program's allotment gives this household.
+    Refuses another parish's family or program (404), an inactive program, a household
+    the eligibility rule leaves out as a round would (409 family_inactive, not_enrolled,
+    cycle_limit — the last one passed only with ``limit_override_reason``, audited), an
+    amount outside 1..the household's value (422) and a program fund that cannot cover
+    it (409 insufficient_fund)."""
     today = today or local_today(parish.timezone)
     check_program(program, parish.id)
     if family.parish_id != parish.id:
         raise NotFound()
+    override = " ".join((limit_override_reason or "").split())
+    if len(override) > REASON_MAX:
+        raise ValidationFailed(
+            [
+                (
+                    "limit_override_reason",
+                    _l("Demasiado largo (máximo %(n)s caracteres).", n=REASON_MAX),
+                )
+            ]
+        )
     lock_rows(session, _LOCK_FAMILY, {"family_id": family.id})
-    require_eligible(session, program, family, today)
-    value = program.voucher_amount if amount is None else amount
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 0 < value <= program.voucher_amount
-    ):
-        top = format_clp(program.voucher_amount)
+    over_limit = require_eligible(session, program, family, today, over_limit=bool(override))
+    allotted = program.amount_for(family.household_size)
+    value = allotted if amount is None else amount
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= allotted:
+        top = format_clp(allotted)
         raise ValidationFailed([("amount", _l("El monto debe ser entre $1 y %(max)s.", max=top))])
     funds.reserve_fund(session, program.id, value)
     serial = next_serials(session, parish, 1, today)[0]
@@ -119,6 +129,18 @@ def issue_voucher(
         amount=value,
         family_id=family.id,
     )
+    if over_limit:
+        record(
+            session,
+            "cycle_limit_overridden",
+            user=user,
+            parish_id=parish.id,
+            obj=voucher,
+            family_id=family.id,
+            program_id=program.id,
+            limit=program.per_cycle_limit,
+            reason=override,
+        )
     return Issued(voucher, codes[0])
 
 

@@ -18,7 +18,7 @@ from voucher.programs.models import Program
 from voucher.programs.queries import enrolled_programs, list_programs
 from voucher.vouchers import services
 from voucher.vouchers.forms import IssueForm, parse_id
-from voucher.vouchers.issuing import NotEnrolled
+from voucher.vouchers.issuing import CycleLimitReached, NotEnrolled
 from voucher.vouchers.views.common import WRITERS, bp, endpoint_url, family_url, issuer
 
 # Where the household's page offers its enrolment in a program.
@@ -40,7 +40,15 @@ def issue():
         try:
             if program is None:
                 raise ValidationFailed([("program_id", _("Elija un programa."))])
-            issued = services.issue_voucher(db.session, program=program, family=family, **issuer())
+            issued = services.issue_voucher(
+                db.session,
+                program=program,
+                family=family,
+                limit_override_reason=form.limit_override_reason.data or "",
+                **issuer(),
+            )
+        except CycleLimitReached as error:
+            form_error(form, error, field="limit_override_reason")
         except DomainError as error:
             form_error(form, error)
             not_enrolled = isinstance(error, NotEnrolled)
@@ -53,7 +61,8 @@ def issue():
 def _issue_page(form: IssueForm, family: Family, not_enrolled: bool):
     programs = enrolled_programs(db.session, family, active_only=True)
     form.program_id.choices = [
-        SelectChoice(str(p.id), f"{p.name} · {format_clp(p.voucher_amount)}") for p in programs
+        SelectChoice(str(p.id), f"{p.name} · {format_clp(p.amount_for(family.household_size))}")
+        for p in programs
     ]
     any_program = bool(programs or list_programs(db.session, family.parish_id, active_only=True))
     return render_template(

@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from voucher.programs.views import bp as programs_bp
     from voucher.shops.views import bp as shops_bp
     from voucher.treasury.views import bp as treasury_bp
+    from voucher.treasury.views import diocese_bp
     from voucher.vouchers.views import bp as vouchers_bp
     from voucher.vouchers.views import public as public_bp
 
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         vouchers_bp,
         shops_bp,
         treasury_bp,
+        diocese_bp,
         audit_bp,
         public_bp,
     ):

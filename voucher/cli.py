@@ -49,7 +49,7 @@ def parish_create(slug: str, name: str, prefix: str | None) -> None:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--parish", "parish_slug", help="For admin, staff and treasurer.")
+@click.option("--parish", "parish_slug", help="For admin, staff and treasurer (diocese: none).")
 @click.option("--shop", "shop_id", type=int, help="For shopkeepers: the shop's id.")
 @click.option("--name", default="")
 @click.password_option(prompt="Password", confirmation_prompt=False)

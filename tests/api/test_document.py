@@ -43,6 +43,9 @@ GET /api/v1/shops/{…}/statement.pdf
 GET /api/v1/shops/{…}/statement.csv
 GET /api/v1/reports/trial-balance
 GET /api/v1/reports/programs
+GET /api/v1/reports/impact
+GET /api/v1/reports/impact.pdf
+GET /api/v1/reports/impact.csv
 GET /api/v1/ledger/export
 """
 FILES = {
@@ -53,6 +56,8 @@ FILES = {
     ("get", "/api/v1/shops/{…}/statement.pdf"): "application/pdf",
     ("get", "/api/v1/shops/{…}/statement.csv"): "text/csv",
     ("get", "/api/v1/ledger/export"): "text/plain",
+    ("get", "/api/v1/reports/impact.pdf"): "application/pdf",
+    ("get", "/api/v1/reports/impact.csv"): "text/csv",
 }
 
 

@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "observability",
         "contention",
         "text_input",
+        "charts",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine

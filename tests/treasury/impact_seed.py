@@ -50,7 +50,8 @@ def seed_season(session, world, key: str = "a", families: int = 7) -> Season:
     factories.fund(session, parish, food, 2_000_000, treasurer)
     factories.fund(session, parish, hygiene, 500_000, treasurer)
     shops = [world.shops[key]] + [
-        factories.shop(session, parish, name=f"Almacén {name} {key}") for name in ("Rosita", "Don Luis")
+        factories.shop(session, parish, name=f"Almacén {name} {key}")
+        for name in ("Rosita", "Don Luis")
     ]
     season.shops = shops
     keepers = [
@@ -110,7 +111,9 @@ def seed_season(session, world, key: str = "a", families: int = 7) -> Season:
     # One charge voided by the treasurer, one live voucher cancelled.
     void_redemption(session, charged[1], user=treasurer, reason="error de monto")
     untouched = [
-        v for v in vouchers if v.voucher.issued_on != old_day and v.voucher.remaining == v.voucher.amount
+        v
+        for v in vouchers
+        if v.voucher.issued_on != old_day and v.voucher.remaining == v.voucher.amount
     ]
     cancel_voucher(session, untouched[0].voucher, reason="extraviado", user=staff)
     expire_overdue(session, parish_id=parish.id, today=today + timedelta(days=5))

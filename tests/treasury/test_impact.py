@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import defaultdict
 
@@ -134,3 +135,94 @@ def test_a_period_with_nothing_in_it_says_so(db, world, season):
 
 def parse_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_pdf_draws_its_charts_and_says_the_same_figures(db, world, season, tmp_path):
+    from pypdf import PdfReader
+
+    from voucher.charts import COLOURS
+    from voucher.money import format_clp
+    from voucher.treasury.impact_papers import render_impact_report
+
+    parish = world.parishes["a"]
+    report = impact_report(db.session, [parish], *season.period)
+    data = render_impact_report(report)
+    (tmp_path / "impact.pdf").write_bytes(data)
+    pdf = PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Informe de impacto" in text
+    assert format_clp(report.totals.pesos_redeemed) in text
+    for shop in report.shops:
+        assert shop.name in text
+    content = b"".join(page.get_contents().get_data() for page in pdf.pages).decode("latin-1")
+    # vector bars: rectangles filled with the chart's blue (an "rg" colour, then "re" and a
+    # fill), and no picture anywhere
+    wanted = [int(COLOURS[0][i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    fills = re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) rg\s[^Q]*?\sn ([\d.-]+ ){4}re f\*?\s", content)
+    blue = [
+        f
+        for f in fills
+        if all(abs(float(c) - w) < 0.01 for c, w in zip(f[:3], wanted, strict=False))
+    ]
+    bars = len(report.shops) + sum(1 for m in report.months if m.households)
+    assert len(blue) >= bars
+    assert all("/Image" not in str(page["/Resources"].get("/XObject", {})) for page in pdf.pages)
+
+
+def test_page_pdf_csv_and_api_agree(db, world, season, login_as, api):
+    from pypdf import PdfReader
+
+    from voucher.money import format_clp, format_number
+
+    start, end = (d.isoformat() for d in season.period)
+    report = impact_report(db.session, [world.parishes["a"]], *season.period)
+    t = report.totals
+    web = login_as("treasurer")
+    page = web.get(f"/treasury/impact?date_from={start}&date_to={end}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    main = html.split("<main")[1].split("</main>")[0]
+    assert main.count("<svg") >= 3 and 'role="img"' in main  # drawn here, no script
+    assert "<script" not in main and "cdn" not in main.lower()
+    for shop in report.shops:
+        assert shop.name in html and format_clp(shop.pesos_redeemed) in html
+    assert format_number(t.people) in html and format_clp(t.pesos_redeemed) in html
+
+    body = api("treasurer").get(f"/api/v1/reports/impact?from={start}&to={end}").get_json()
+    assert (body["households"], body["people"]) == (t.households, t.people)
+    assert body["pesos"] == {
+        "issued": t.pesos_issued,
+        "redeemed": t.pesos_redeemed,
+        "returned": t.pesos_returned,
+    }
+    assert body["vouchers"]["issued"] == t.vouchers_issued
+    assert body["vouchers"]["redeemed"] == t.redeemed_fully + t.redeemed_partly
+    assert body["median_days_to_first_use"] == t.median_days_to_first_use
+    assert sum(s["share"] for s in body["shops"]) == pytest.approx(1.0)
+    assert "parishes" not in body or body["parishes"] is None
+    assert [m["pesos_redeemed"] for m in body["months"]] == [
+        m.pesos_redeemed for m in report.months
+    ]
+
+    pdf = api("treasurer").get(f"/api/v1/reports/impact.pdf?from={start}&to={end}")
+    assert pdf.mimetype == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    web_pdf = web.get(f"/treasury/impact.pdf?date_from={start}&date_to={end}")
+    assert web_pdf.mimetype == "application/pdf"
+    for shop in body["shops"]:
+        assert shop["name"] in text and format_clp(shop["pesos_redeemed"]) in text
+
+    rows = parse_csv(
+        api("treasurer")
+        .get(f"/api/v1/reports/impact.csv?from={start}&to={end}")
+        .get_data(as_text=True)
+    )
+    shops_at = rows.index(["Dinero que quedó en el barrio"])
+    shop_rows = rows[shops_at + 2 : shops_at + 2 + len(body["shops"])]
+    assert [(r[0], int(r[1]), float(r[2]), int(r[3])) for r in shop_rows] == [
+        (s["name"], s["pesos_redeemed"], pytest.approx(s["share"], abs=1e-4), s["households"])
+        for s in body["shops"]
+    ]
+    summary = {r[0]: r for r in rows[2:15]}
+    assert int(summary["Hogares atendidos"][1]) == body["households"]
+    assert int(summary["Canjeado en comercios"][2]) == body["pesos"]["redeemed"]

@@ -4,6 +4,7 @@ from voucher.api import (  # noqa: F401  (routes register on import)
     core,
     docs,
     families,
+    impact,
     me,
     reference,
     settlements,

@@ -37,13 +37,21 @@ def table_csv(model: TableModel, sep: str = ",") -> str:
     writer.writerow([column.csv_title for column in model.columns])
     kinds = [column.kind for column in model.columns]
     for row in model.rows:
-        writer.writerow(
-            [
-                "" if value is None else str(value) if kind != "text" else _text_cell(str(value))
-                for value, kind in zip(row, kinds, strict=True)
-            ]
-        )
+        writer.writerow([_csv_cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
     return buffer.getvalue()
+
+
+def _csv_cell(value: object, kind: str) -> str:
+    """Numbers as a program reads them: integers plain, fractions with a point (0.3527)."""
+    if value is None:
+        return ""
+    if kind == "text":
+        return _text_cell(str(value))
+    if kind == "percent":
+        return f"{value:.4f}"
+    if kind == "decimal":
+        return f"{value:g}"
+    return str(value)
 
 
 def statement_csv(s: ShopStatement, sep: str = ",") -> str:

@@ -32,9 +32,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from voucher.auth.models import Role, User
 from voucher.dates import day_start_utc, to_local, utcnow
+from voucher.errors import Forbidden
 from voucher.families.models import Family
 from voucher.ledger.models import Entry, EntryKind, Transfer
 from voucher.parishes.models import Parish
@@ -376,9 +379,7 @@ def _shop_figures(charges: Sequence[_ChargeRow], names: dict[int, str]) -> tuple
     total = sum(pesos.values())
     ordered = sorted(pesos, key=lambda shop: (-pesos[shop], names.get(shop, ""), shop))
     return tuple(
-        ShopImpact(
-            shop, names.get(shop, ""), pesos[shop], pesos[shop] / total, len(families[shop])
-        )
+        ShopImpact(shop, names.get(shop, ""), pesos[shop], pesos[shop] / total, len(families[shop]))
         for shop in ordered
     )
 
@@ -515,3 +516,35 @@ def impact_report(
 def all_parishes(session: Session) -> list[Parish]:
     """Every parish of the deployment, by name (the diocese's view)."""
     return list(session.scalars(sa.select(Parish).order_by(Parish.name)))
+
+
+def months_back(today: date, months: int) -> date:
+    """The first day of the month ``months`` before ``today``'s."""
+    total = today.year * 12 + today.month - 1 - months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """A year: the last twelve months, this one so far included."""
+    return months_back(today, 11), today
+
+
+def report_for(
+    session: Session, user: User, date_from: date, date_to: date, *, now: datetime | None = None
+) -> ImpactReport:
+    """The report a user may read: their parish's (treasurer, admin), or every parish's side
+    by side and combined (diocese). Refuses other roles (403) and a bad period (422)."""
+    if user.role == Role.DIOCESE:
+        return impact_report(
+            session,
+            all_parishes(session),
+            date_from,
+            date_to,
+            title=_("Todas las parroquias"),
+            side_by_side=True,
+            now=now,
+        )
+    if user.role not in (Role.TREASURER, Role.ADMIN) or user.parish_id is None:
+        raise Forbidden()
+    parish = session.get(Parish, user.parish_id)
+    return impact_report(session, [parish], date_from, date_to, now=now)

@@ -14,12 +14,14 @@ from wtforms.fields.choices import SelectChoice
 
 from voucher.auth.access import current_parish, require_actor, role_required
 from voucher.auth.models import Role
+from voucher.charts import BarChart, chart_of, svg
 from voucher.dates import local_today, utcnow
 from voucher.errors import DomainError, Forbidden
 from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
+from voucher.programs.models import CATEGORY_LABELS, Category
 from voucher.treasury import dashboard, queries
 from voucher.treasury.forms import FundForm
 from voucher.treasury.services import FundInput, record_fund, shop_balances
@@ -30,21 +32,29 @@ CHART_TTL_SECONDS = 300
 
 
 def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
-    """Bar widths in whole percent of the biggest bar (drawn with SVG width attributes:
-    the page's policy forbids inline styles)."""
-    weeks = list(weeks)
-    top = max([w.food for w in weeks] + [w.hygiene for w in weeks] + [1])
+    """The chart's rows (its table says the same figures)."""
     return [
         {
             "start": w.start,
             "end": w.start + timedelta(days=6),
             "food": w.food,
             "hygiene": w.hygiene,
-            "food_pct": round(100 * w.food / top),
-            "hygiene_pct": round(100 * w.hygiene / top),
         }
         for w in weeks
     ]
+
+
+def weekly_chart(weeks: list[dict[str, Any]]) -> BarChart:
+    """Pesos redeemed per week and category, drawn by the impact report's chart code."""
+    return chart_of(
+        _("Canjes por semana"),
+        weeks,
+        lambda w: _("Semana del %(day)s", day=w["start"].strftime("%d-%m")),
+        [
+            (str(CATEGORY_LABELS[Category.FOOD]), lambda w: w["food"]),
+            (str(CATEGORY_LABELS[Category.HYGIENE]), lambda w: w["hygiene"]),
+        ],
+    )
 
 
 def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
@@ -75,6 +85,7 @@ def index():
         balances=balances,
         total_owed=sum(b.owed for b in balances),
         weeks=weeks,
+        chart=svg(weekly_chart(weeks), element_id="weekly-chart"),
         chart_at=chart_at,
         positions=dashboard.fund_positions(db.session, parish),
         pending=queries.proposed_count(db.session, parish.id),

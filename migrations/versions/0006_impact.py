@@ -1,0 +1,66 @@
+"""the diocese role: a user of the whole deployment, with neither parish nor shop
+
+Revision ID: impact
+Revises: 0005
+"""
+
+from alembic import op
+
+revision = "impact"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+ROLES_BEFORE = "'admin', 'staff', 'treasurer', 'shopkeeper'"
+ROLES_AFTER = ROLES_BEFORE + ", 'diocese'"
+SCOPE_BEFORE = (
+    "(role = 'shopkeeper' AND shop_id IS NOT NULL AND parish_id IS NULL)"
+    " OR (role <> 'shopkeeper' AND parish_id IS NOT NULL AND shop_id IS NULL)"
+)
+SCOPE_AFTER = (
+    "(role = 'shopkeeper' AND shop_id IS NOT NULL AND parish_id IS NULL)"
+    " OR (role = 'diocese' AND parish_id IS NULL AND shop_id IS NULL)"
+    " OR (role NOT IN ('shopkeeper', 'diocese') AND parish_id IS NOT NULL AND shop_id IS NULL)"
+)
+
+
+def _swap(roles_from: str, roles_to: str, scope_from: str, scope_to: str) -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_user_role_scope"), "user", type_="check")
+        op.drop_constraint(op.f("ck_user_role"), "user", type_="check")
+        op.create_check_constraint(op.f("ck_user_role_scope"), "user", scope_to)
+        op.create_check_constraint(op.f("ck_user_role"), "user", f"role IN ({roles_to})")
+        return
+    # SQLite cannot alter a CHECK, and copying the table would trip the foreign keys of
+    # every table pointing at "user" (they cannot be switched off inside the migration's
+    # transaction). The rows already satisfy the new checks, so the table's definition is
+    # edited in place, as SQLite's documentation describes for changing constraints.
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'user'"
+    ).scalar_one()
+    edited = sql.replace(f"CHECK ({scope_from})", f"CHECK ({scope_to})").replace(
+        f"CHECK (role IN ({roles_from}))", f"CHECK (role IN ({roles_to}))"
+    )
+    if edited.count(scope_to) != 1 or edited.count(roles_to + "))") != 1:
+        raise RuntimeError("the user table's checks are not the ones this migration expects")
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'user'", (edited,)
+    )
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+def upgrade():
+    _swap(ROLES_BEFORE, ROLES_AFTER, SCOPE_BEFORE, SCOPE_AFTER)
+
+
+def downgrade():
+    # The diocese's accounts go (they made no record of any parish: they only read).
+    op.execute(
+        "DELETE FROM api_token WHERE user_id IN (SELECT id FROM \"user\" WHERE role = 'diocese')"
+    )
+    op.execute("DELETE FROM \"user\" WHERE role = 'diocese'")
+    _swap(ROLES_AFTER, ROLES_BEFORE, SCOPE_AFTER, SCOPE_BEFORE)

@@ -1,9 +1,11 @@
-"""the diocese role: a user of the whole deployment, with neither parish nor shop
+"""the diocese role: a user of the whole deployment, with neither parish nor shop; each
+shop's bank account, for the bank's bulk payment file
 
 Revision ID: impact
 Revises: 0005
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "impact"
@@ -53,11 +55,27 @@ def _swap(roles_from: str, roles_to: str, scope_from: str, scope_to: str) -> Non
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
+BANK_COLUMNS = (
+    ("bank_name", 60),
+    ("account_type", 20),
+    ("account_number", 30),
+    ("payment_email", 254),
+)
+
+
 def upgrade():
     _swap(ROLES_BEFORE, ROLES_AFTER, SCOPE_BEFORE, SCOPE_AFTER)
+    for name, length in BANK_COLUMNS:
+        op.add_column(
+            "shop",
+            sa.Column(name, sa.String(length=length), nullable=False, server_default=""),
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("shop") as batch:
+        for name, _length in reversed(BANK_COLUMNS):
+            batch.drop_column(name)
     # The diocese's accounts go (they made no record of any parish: they only read).
     op.execute(
         "DELETE FROM api_token WHERE user_id IN (SELECT id FROM \"user\" WHERE role = 'diocese')"

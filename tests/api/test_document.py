@@ -46,6 +46,7 @@ GET /api/v1/reports/programs
 GET /api/v1/reports/impact
 GET /api/v1/reports/impact.pdf
 GET /api/v1/reports/impact.csv
+GET /api/v1/settlements/bank-file
 GET /api/v1/ledger/export
 """
 FILES = {
@@ -58,6 +59,7 @@ FILES = {
     ("get", "/api/v1/ledger/export"): "text/plain",
     ("get", "/api/v1/reports/impact.pdf"): "application/pdf",
     ("get", "/api/v1/reports/impact.csv"): "text/csv",
+    ("get", "/api/v1/settlements/bank-file"): "text/csv",
 }
 
 

@@ -138,6 +138,7 @@ QUERIES = {
     "reports/impact": "?from=2026-01-01&to=2026-12-31",
     "reports/impact.pdf": "?from=2026-01-01&to=2026-12-31",
     "reports/impact.csv": "?from=2026-01-01&to=2026-12-31",
+    "bank-file": "?date=2026-01-02",
 }
 # Shops are shared between parishes: an admin may enrol any existing shop in their own parish.
 SHARED = {"api.enrol_shop"}

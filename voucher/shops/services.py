@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,48 @@ class ShopInput:
     address: str = ""
     phone: str = ""
     payment_details: str = ""
+    bank_name: str = ""
+    account_type: str = ""  # one of ACCOUNT_TYPES, or "" when not known
+    account_number: str = ""
+    payment_email: str = ""
+
+
+# Kinds of bank account a Chilean bank pays into, as the bulk payment file names them.
+ACCOUNT_TYPES = {
+    "corriente": _l("Cuenta corriente"),
+    "vista": _l("Cuenta vista"),
+    "ahorro": _l("Cuenta de ahorro"),
+    "rut": _l("CuentaRUT"),
+}
+
+
+def account_type_label(kind: str) -> str:
+    return str(ACCOUNT_TYPES.get(kind, kind or "—"))
+
+
+_ACCOUNT_NUMBER = re.compile(r"^[0-9][0-9-]{0,29}$")
+
+
+def _clean_bank(data: ShopInput, errors: list) -> dict:
+    """The account's details as typed (spaces trimmed); a number of digits and dashes."""
+    bank = " ".join((data.bank_name or "").split())
+    kind = (data.account_type or "").strip()
+    number = "".join((data.account_number or "").split())
+    email = (data.payment_email or "").strip()
+    if len(bank) > 60:
+        errors.append(("bank_name", _l("Demasiado largo (máximo %(n)s caracteres).", n=60)))
+    if kind and kind not in ACCOUNT_TYPES:
+        errors.append(("account_type", _l("Elija un tipo de cuenta de la lista.")))
+    if number and not _ACCOUNT_NUMBER.match(number):
+        errors.append(("account_number", _l("Escriba el número de cuenta con dígitos y guiones.")))
+    if email and ("@" not in email or len(email) > 254 or " " in email):
+        errors.append(("payment_email", _l("Escriba un correo válido.")))
+    return {
+        "bank_name": bank,
+        "account_type": kind,
+        "account_number": number,
+        "payment_email": email,
+    }
 
 
 def _clean(data: ShopInput) -> tuple[dict, list]:
@@ -59,6 +102,7 @@ def _clean(data: ShopInput) -> tuple[dict, list]:
         "address": (data.address or "").strip(),
         "phone": (data.phone or "").strip(),
         "payment_details": (data.payment_details or "").strip(),
+        **_clean_bank(data, errors),
     }
     return cleaned, errors
 

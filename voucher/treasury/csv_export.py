@@ -24,7 +24,8 @@ from voucher.treasury.tables import (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text_cell(value: str) -> str:
+def text_cell(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
@@ -46,7 +47,7 @@ def _csv_cell(value: object, kind: str) -> str:
     if value is None:
         return ""
     if kind == "text":
-        return _text_cell(str(value))
+        return text_cell(str(value))
     if kind == "percent":
         return f"{value:.4f}"
     if kind == "decimal":

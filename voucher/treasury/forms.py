@@ -93,6 +93,10 @@ class ReasonForm(FlaskForm):
     )
 
 
+class BankFileForm(QueryForm):
+    date = DateField(_l("Día de los pagos"), validators=[InputRequired(DATE_MESSAGE)])
+
+
 class PeriodForm(QueryForm):
     date_from = DateField(_l("Desde"), validators=[InputRequired(DATE_MESSAGE)])
     date_to = DateField(_l("Hasta"), validators=[InputRequired(DATE_MESSAGE)])

@@ -1,5 +1,6 @@
 """the diocese role: a user of the whole deployment, with neither parish nor shop; each
-shop's bank account, for the bank's bulk payment file
+shop's bank account, for the bank's bulk payment file; the treasurer's list of donors, and
+the donor of each fund received
 
 Revision ID: impact
 Revises: 0005
@@ -70,12 +71,51 @@ def upgrade():
             "shop",
             sa.Column(name, sa.String(length=length), nullable=False, server_default=""),
         )
+    _donors_up()
+
+
+def _donors_up() -> None:
+    op.create_table(
+        "donor",
+        sa.Column("parish_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("is_campaign", sa.Boolean(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["parish_id"], ["parish.id"], name=op.f("fk_donor_parish_id_parish")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_donor")),
+        sa.UniqueConstraint("parish_id", "name", name=op.f("uq_donor_parish_id_name")),
+    )
+    op.create_index(op.f("ix_donor_parish_id"), "donor", ["parish_id"], unique=False)
+    # Its own table: adding a column with a foreign key to "fund" would make SQLite copy
+    # the table that the ledger's entries point at.
+    op.create_table(
+        "fund_donor",
+        sa.Column("fund_id", sa.Integer(), nullable=False),
+        sa.Column("donor_id", sa.Integer(), nullable=True),
+        sa.Column("anonymous", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["donor_id"], ["donor.id"], name=op.f("fk_fund_donor_donor_id_donor")),
+        sa.ForeignKeyConstraint(["fund_id"], ["fund.id"], name=op.f("fk_fund_donor_fund_id_fund")),
+        sa.PrimaryKeyConstraint("fund_id", name=op.f("pk_fund_donor")),
+    )
+    op.create_index(op.f("ix_fund_donor_donor_id"), "fund_donor", ["donor_id"], unique=False)
+
+
+def _donors_down() -> None:
+    op.drop_index(op.f("ix_fund_donor_donor_id"), table_name="fund_donor")
+    op.drop_table("fund_donor")
+    op.drop_index(op.f("ix_donor_parish_id"), table_name="donor")
+    op.drop_table("donor")
 
 
 def downgrade():
-    with op.batch_alter_table("shop") as batch:
-        for name, _length in reversed(BANK_COLUMNS):
-            batch.drop_column(name)
+    _donors_down()
+    # Plain columns: SQLite drops them in place (3.35+), without copying "shop", which
+    # other tables point at.
+    for name, _length in reversed(BANK_COLUMNS):
+        op.drop_column("shop", name)
     # The diocese's accounts go (they made no record of any parish: they only read).
     op.execute(
         "DELETE FROM api_token WHERE user_id IN (SELECT id FROM \"user\" WHERE role = 'diocese')"

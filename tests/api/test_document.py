@@ -47,6 +47,7 @@ GET /api/v1/reports/impact
 GET /api/v1/reports/impact.pdf
 GET /api/v1/reports/impact.csv
 GET /api/v1/settlements/bank-file
+GET /api/v1/funds/{…}/statement.pdf
 GET /api/v1/ledger/export
 """
 FILES = {
@@ -60,6 +61,7 @@ FILES = {
     ("get", "/api/v1/reports/impact.pdf"): "application/pdf",
     ("get", "/api/v1/reports/impact.csv"): "text/csv",
     ("get", "/api/v1/settlements/bank-file"): "text/csv",
+    ("get", "/api/v1/funds/{…}/statement.pdf"): "application/pdf",
 }
 
 

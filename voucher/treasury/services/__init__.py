@@ -17,7 +17,7 @@ from voucher.treasury.services.decisions import (
     reject,
     reverse,
 )
-from voucher.treasury.services.funds import FundInput, record_fund
+from voucher.treasury.services.funds import DonorInput, FundInput, create_donor, record_fund
 from voucher.treasury.services.parish_rules import set_two_person_rule
 from voucher.treasury.services.settlements import (
     NothingToSettle,
@@ -27,6 +27,7 @@ from voucher.treasury.services.settlements import (
 )
 
 __all__ = [
+    "DonorInput",
     "FundInput",
     "NothingToSettle",
     "SamePersonApproval",
@@ -36,6 +37,7 @@ __all__ = [
     "SettlementNotPending",
     "ShopBalance",
     "approve",
+    "create_donor",
     "record_fund",
     "reject",
     "reverse",

@@ -226,3 +226,27 @@ def test_page_pdf_csv_and_api_agree(db, world, season, login_as, api):
     summary = {r[0]: r for r in rows[2:15]}
     assert int(summary["Hogares atendidos"][1]) == body["households"]
     assert int(summary["Canjeado en comercios"][2]) == body["pesos"]["redeemed"]
+
+
+def test_a_bad_period_is_refused_clearly(db, world, login_as, api):
+    client = api("treasurer")
+    for query in ("from=2026-12-01&to=2026-11-01", "from=2020-01-01&to=2026-01-01", "from=x&to=y"):
+        response = client.get(f"/api/v1/reports/impact?{query}")
+        assert response.status_code == 422, query
+        assert response.mimetype == "application/problem+json"
+    assert client.get("/api/v1/reports/impact.pdf?from=2026-12-01").status_code == 422
+    page = login_as("treasurer").get("/treasury/impact?date_from=2026-12-01&date_to=2026-11-01")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "La fecha de inicio debe ser anterior o igual a la de término." in html
+    assert 'value="2026-12-01"' in html  # what was typed stays
+    assert (
+        api("staff").get("/api/v1/reports/impact?from=2026-01-01&to=2026-01-31").status_code == 403
+    )
+    assert login_as("staff").get("/treasury/impact").status_code == 403
+
+
+def test_the_page_opens_on_the_last_twelve_months(db, world, season, login_as):
+    html = login_as("admin").get("/treasury/impact").get_data(as_text=True)
+    assert html.count("<svg") >= 2
+    assert "Dinero que quedó en el barrio" in html

@@ -158,13 +158,15 @@ class _VoucherRow:
 
 @dataclass(frozen=True)
 class _ChargeRow:
+    """Pesos charged at one shop in one month, of one program and sector (added up by the
+    database: a year of a busy parish is tens of thousands of charges)."""
+
     parish_id: int
     program_id: int
-    family_id: int
     shop_id: int
-    amount: int
-    day: date
     sector: str
+    month: date
+    amount: int
 
 
 @dataclass
@@ -172,6 +174,7 @@ class _Rows:
     vouchers: list[_VoucherRow]
     charges: list[_ChargeRow]
     returned: list[tuple[int, int, int]]  # (parish, program, pesos)
+    shop_families: dict[int, int]  # shop -> families that spent vouchers there
 
 
 def _delivered_column():
@@ -183,18 +186,22 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
     tz = parish.timezone
     start, end = day_start_utc(date_from, tz), day_start_utc(date_to + timedelta(days=1), tz)
     committed = Redemption.status == RedemptionStatus.COMMITTED
-    first_use = (
-        sa.select(Redemption.voucher_id, sa.func.min(Redemption.created_at).label("first"))
-        .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(
-            Voucher.parish_id == parish.id,
-            Voucher.issued_on >= date_from,
-            Voucher.issued_on <= date_to,
-            committed,
+    # The first charge of each voucher of the period: its own grouped query (joined into
+    # the vouchers' query, PostgreSQL may plan a nested loop over fresh statistics).
+    first_use = {
+        voucher_id: to_local(first, tz).date()
+        for voucher_id, first in session.execute(
+            sa.select(Redemption.voucher_id, sa.func.min(Redemption.created_at))
+            .join(Voucher, Voucher.id == Redemption.voucher_id)
+            .where(
+                Voucher.parish_id == parish.id,
+                Voucher.issued_on >= date_from,
+                Voucher.issued_on <= date_to,
+                committed,
+            )
+            .group_by(Redemption.voucher_id)
         )
-        .group_by(Redemption.voucher_id)
-        .subquery()
-    )
+    }
     delivered = _delivered_column()
     delivered_expr = (delivered.is_not(None) if delivered is not None else sa.false()).label(
         "delivered"
@@ -214,9 +221,10 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
             bool(was_delivered),
             int(size),
             sector or NO_SECTOR,
-            to_local(first, tz).date() if first is not None else None,
+            first_use.get(voucher_id),
         )
         for (
+            voucher_id,
             program_id,
             family_id,
             issued_on,
@@ -228,9 +236,9 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
             was_delivered,
             size,
             sector,
-            first,
         ) in session.execute(
             sa.select(
+                Voucher.id,
                 Voucher.program_id,
                 Voucher.family_id,
                 Voucher.issued_on,
@@ -242,10 +250,8 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
                 delivered_expr,
                 household,
                 Family.sector,
-                first_use.c.first,
             )
             .join(Family, Family.id == Voucher.family_id)
-            .outerjoin(first_use, first_use.c.voucher_id == Voucher.id)
             .where(
                 Voucher.parish_id == parish.id,
                 Voucher.issued_on >= date_from,
@@ -253,36 +259,45 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
             )
         )
     ]
-    charges = [
-        _ChargeRow(
-            parish.id,
-            program_id,
-            family_id,
-            shop_id,
-            int(amount),
-            to_local(created, tz).date(),
-            sector or NO_SECTOR,
+    months = months_between(date_from, date_to)
+    bounds = [day_start_utc(max(m, date_from), tz) for m in months[1:]] or [end]
+    month = sa.case(
+        *[(Redemption.created_at < bound, index) for index, bound in enumerate(bounds)],
+        else_=len(months) - 1,
+    ).label("month")
+    charged = (
+        sa.select()
+        .select_from(Redemption)
+        .join(Voucher, Voucher.id == Redemption.voucher_id)
+        .where(
+            Redemption.parish_id == parish.id,
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+            committed,
         )
-        for program_id, family_id, shop_id, amount, created, sector in session.execute(
-            sa.select(
+    )
+    charges = [
+        _ChargeRow(parish.id, program_id, shop_id, sector or NO_SECTOR, months[index], int(total))
+        for index, program_id, shop_id, sector, total in session.execute(
+            charged.add_columns(
+                month,
                 Voucher.program_id,
-                Voucher.family_id,
                 Redemption.shop_id,
-                Redemption.amount,
-                Redemption.created_at,
                 Family.sector,
+                sa.func.sum(Redemption.amount),
             )
-            .select_from(Redemption)
-            .join(Voucher, Voucher.id == Redemption.voucher_id)
             .join(Family, Family.id == Voucher.family_id)
-            .where(
-                Redemption.parish_id == parish.id,
-                Redemption.created_at >= start,
-                Redemption.created_at < end,
-                committed,
-            )
+            .group_by(month, Voucher.program_id, Redemption.shop_id, Family.sector)
         )
     ]
+    shop_families = {
+        shop_id: int(count)
+        for shop_id, count in session.execute(
+            charged.add_columns(
+                Redemption.shop_id, sa.func.count(sa.distinct(Voucher.family_id))
+            ).group_by(Redemption.shop_id)
+        )
+    }
     returned = [
         (parish.id, program_id, int(total))
         for program_id, total in session.execute(
@@ -299,7 +314,7 @@ def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _
             .group_by(Voucher.program_id)
         )
     ]
-    return _Rows(vouchers, charges, returned)
+    return _Rows(vouchers, charges, returned, shop_families)
 
 
 # --- adding up (pure) ---------------------------------------------------------------------------
@@ -353,7 +368,7 @@ def _month_figures(rows: _Rows, date_from: date, date_to: date) -> tuple[MonthFi
         issued[v.issued_on.replace(day=1)].append(v)
     redeemed: dict[date, int] = defaultdict(int)
     for c in rows.charges:
-        redeemed[c.day.replace(day=1)] += c.amount
+        redeemed[c.month] += c.amount
     result = []
     for month in months_between(date_from, date_to):
         households, people = _households(issued[month])
@@ -370,16 +385,18 @@ def _month_figures(rows: _Rows, date_from: date, date_to: date) -> tuple[MonthFi
     return tuple(result)
 
 
-def _shop_figures(charges: Sequence[_ChargeRow], names: dict[int, str]) -> tuple[ShopImpact, ...]:
+def _shop_figures(
+    charges: Sequence[_ChargeRow], families: dict[int, int], names: dict[int, str]
+) -> tuple[ShopImpact, ...]:
     pesos: dict[int, int] = defaultdict(int)
-    families: dict[int, set[tuple[int, int]]] = defaultdict(set)
     for c in charges:
         pesos[c.shop_id] += c.amount
-        families[c.shop_id].add((c.parish_id, c.family_id))
     total = sum(pesos.values())
     ordered = sorted(pesos, key=lambda shop: (-pesos[shop], names.get(shop, ""), shop))
     return tuple(
-        ShopImpact(shop, names.get(shop, ""), pesos[shop], pesos[shop] / total, len(families[shop]))
+        ShopImpact(
+            shop, names.get(shop, ""), pesos[shop], pesos[shop] / total, families.get(shop, 0)
+        )
         for shop in ordered
     )
 
@@ -436,11 +453,14 @@ def _program_figures(
 
 
 def _merge(parts: Iterable[_Rows]) -> _Rows:
-    merged = _Rows([], [], [])
+    merged = _Rows([], [], [], {})
     for part in parts:
         merged.vouchers += part.vouchers
         merged.charges += part.charges
         merged.returned += part.returned
+        # Families belong to one parish: a shop's families in two parishes are different.
+        for shop, count in part.shop_families.items():
+            merged.shop_families[shop] = merged.shop_families.get(shop, 0) + count
     return merged
 
 
@@ -504,7 +524,7 @@ def impact_report(
         ),
         months=_month_figures(rows, date_from, date_to),
         programs=_program_figures(rows, programs, recorded),
-        shops=_shop_figures(rows.charges, names),
+        shops=_shop_figures(rows.charges, rows.shop_families, names),
         sectors=_sector_figures(rows),
         parishes=side,
         generated_at=now or utcnow(),

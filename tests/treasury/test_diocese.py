@@ -117,3 +117,11 @@ def test_diocese_login_lands_on_its_page(app, world):
     assert response.headers["Location"].endswith("/diocese/")
     assert client.get("/treasury/").status_code == 403
     assert client.get("/families/").status_code == 403
+    home = client.get("/diocese/")
+    assert home.status_code == 200 and "Impacto de las parroquias" in home.get_data(as_text=True)
+    assert client.get("/profile").status_code == 200
+
+
+def test_the_diocese_api_me_says_no_parish(world, api):
+    body = api("diocese").get("/api/v1/me").get_json()
+    assert body["role"] == "diocese" and body["parish"] is None and body["shop_id"] is None

@@ -100,6 +100,13 @@ def test_figures_match_an_independent_recomputation(db, world, season):
     assert sum(p.figures.pesos_issued for p in report.programs) == t.pesos_issued
     assert sum(p.figures.pesos_redeemed for p in report.programs) == t.pesos_redeemed
     assert sum(p.figures.pesos_returned for p in report.programs) == t.pesos_returned
+    for p in report.programs:  # month by month within each program adds up to the program
+        assert sum(m.pesos_issued for m in p.months) == p.figures.pesos_issued
+        assert sum(m.pesos_redeemed for m in p.months) == p.figures.pesos_redeemed
+        assert all(m.households <= p.figures.households for m in p.months)
+    for i, month in enumerate(report.months):
+        assert sum(p.months[i].pesos_redeemed for p in report.programs) == month.pesos_redeemed
+        assert sum(p.months[i].vouchers_issued for p in report.programs) == month.vouchers_issued
     assert sum(s.households for s in report.sectors) == t.households
     assert sum(s.people for s in report.sectors) == t.people
     assert sum(s.pesos_redeemed for s in report.sectors) == t.pesos_redeemed
@@ -200,6 +207,9 @@ def test_page_pdf_csv_and_api_agree(db, world, season, login_as, api):
     assert body["median_days_to_first_use"] == t.median_days_to_first_use
     assert sum(s["share"] for s in body["shops"]) == pytest.approx(1.0)
     assert "parishes" not in body or body["parishes"] is None
+    assert [[m["pesos_redeemed"] for m in p["months"]] for p in body["programs"]] == [
+        [m.pesos_redeemed for m in p.months] for p in report.programs
+    ]
     assert [m["pesos_redeemed"] for m in body["months"]] == [
         m.pesos_redeemed for m in report.months
     ]

@@ -4,6 +4,7 @@ web page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -16,7 +17,7 @@ from voucher.auth.access import require_actor, role_required
 from voucher.auth.models import Role
 from voucher.extensions import db
 from voucher.responses import csv_response, pdf_response
-from voucher.treasury.impact import Figures, ImpactReport, report_for
+from voucher.treasury.impact import Figures, ImpactReport, MonthFigures, report_for
 from voucher.treasury.impact_papers import render_impact_report
 from voucher.treasury.impact_tables import impact_csv
 
@@ -75,6 +76,7 @@ class ImpactProgram(ImpactFigures):
     id: int
     name: str
     category: str
+    months: list[ImpactMonth]
 
 
 class ImpactSector(BaseModel):
@@ -126,22 +128,26 @@ def _figures(f: Figures) -> dict:
     }
 
 
+def _months(months: Sequence[MonthFigures]) -> list[ImpactMonth]:
+    return [
+        ImpactMonth(
+            month=m.month.strftime("%Y-%m"),
+            households=m.households,
+            people=m.people,
+            vouchers_issued=m.vouchers_issued,
+            pesos_issued=m.pesos_issued,
+            pesos_redeemed=m.pesos_redeemed,
+        )
+        for m in months
+    ]
+
+
 def impact_out(r: ImpactReport) -> dict:
     out = ImpactOut(
         date_from=r.period_from,
         date_to=r.period_to,
         **_figures(r.totals),
-        months=[
-            ImpactMonth(
-                month=m.month.strftime("%Y-%m"),
-                households=m.households,
-                people=m.people,
-                vouchers_issued=m.vouchers_issued,
-                pesos_issued=m.pesos_issued,
-                pesos_redeemed=m.pesos_redeemed,
-            )
-            for m in r.months
-        ],
+        months=_months(r.months),
         shops=[
             ImpactShop(
                 shop_id=s.shop_id,
@@ -153,7 +159,13 @@ def impact_out(r: ImpactReport) -> dict:
             for s in r.shops
         ],
         programs=[
-            ImpactProgram(id=p.program_id, name=p.name, category=p.category, **_figures(p.figures))
+            ImpactProgram(
+                id=p.program_id,
+                name=p.name,
+                category=p.category,
+                months=_months(p.months),
+                **_figures(p.figures),
+            )
             for p in r.programs
         ],
         sectors=[ImpactSector(**vars(s)) for s in r.sectors],

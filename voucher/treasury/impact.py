@@ -89,6 +89,7 @@ class ProgramImpact:
     name: str
     category: str
     figures: Figures
+    months: tuple[MonthFigures, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -362,12 +363,14 @@ def months_between(date_from: date, date_to: date) -> list[date]:
     return months
 
 
-def _month_figures(rows: _Rows, date_from: date, date_to: date) -> tuple[MonthFigures, ...]:
+def _month_figures(
+    vouchers: Sequence[_VoucherRow], charges: Sequence[_ChargeRow], date_from: date, date_to: date
+) -> tuple[MonthFigures, ...]:
     issued: dict[date, list[_VoucherRow]] = defaultdict(list)
-    for v in rows.vouchers:
+    for v in vouchers:
         issued[v.issued_on.replace(day=1)].append(v)
     redeemed: dict[date, int] = defaultdict(int)
-    for c in rows.charges:
+    for c in charges:
         redeemed[c.month] += c.amount
     result = []
     for month in months_between(date_from, date_to):
@@ -425,7 +428,10 @@ def _sector_figures(rows: _Rows) -> tuple[SectorImpact, ...]:
 
 
 def _program_figures(
-    rows: _Rows, programs: Sequence[Program], deliveries_recorded: bool
+    rows: _Rows,
+    programs: Sequence[Program],
+    deliveries_recorded: bool,
+    period: tuple[date, date],
 ) -> tuple[ProgramImpact, ...]:
     vouchers: dict[int, list[_VoucherRow]] = defaultdict(list)
     for v in rows.vouchers:
@@ -447,6 +453,7 @@ def _program_figures(
                 returned[program.id],
                 deliveries_recorded=deliveries_recorded,
             ),
+            _month_figures(vouchers[program.id], charges[program.id], *period),
         )
         for program in programs
     )
@@ -522,8 +529,8 @@ def impact_report(
             sum(total for *_keys, total in rows.returned),
             deliveries_recorded=recorded,
         ),
-        months=_month_figures(rows, date_from, date_to),
-        programs=_program_figures(rows, programs, recorded),
+        months=_month_figures(rows.vouchers, rows.charges, date_from, date_to),
+        programs=_program_figures(rows, programs, recorded, (date_from, date_to)),
         shops=_shop_figures(rows.charges, rows.shop_families, names),
         sectors=_sector_figures(rows),
         parishes=side,

@@ -93,6 +93,34 @@ def months_table(r: ImpactReport) -> TableModel:
     return TableModel(columns, rows, ["normal"] * len(rows))
 
 
+def program_months_table(r: ImpactReport) -> TableModel:
+    """Month by month within each program (months with nothing issued or spent left out)."""
+    columns = (
+        Column(_("Programa"), weight=26, wrap=True),
+        Column(_("Mes"), weight=22),
+        Column(_("Hogares"), "count", weight=12),
+        Column(_("Personas"), "count", weight=12),
+        Column(_("Vales emitidos"), "count", weight=12),
+        Column(_("Pesos emitidos"), "money", weight=18),
+        Column(_("Pesos canjeados"), "money", weight=18),
+    )
+    rows = [
+        (
+            p.name,
+            month_label(m.month),
+            m.households,
+            m.people,
+            m.vouchers_issued,
+            m.pesos_issued,
+            m.pesos_redeemed,
+        )
+        for p in r.programs
+        for m in p.months
+        if m.vouchers_issued or m.pesos_redeemed
+    ]
+    return TableModel(columns, rows, ["normal"] * len(rows))
+
+
 def programs_table(r: ImpactReport) -> TableModel:
     columns = (
         Column(_("Programa"), weight=30, wrap=True),
@@ -251,6 +279,7 @@ def sections(r: ImpactReport) -> list[Section]:
             else (),
         ),
         Section("programs", _("Por programa"), programs_table(r)),
+        Section("program-months", _("Mes a mes, por programa"), program_months_table(r)),
         Section("sectors", _("Por sector"), sectors_table(r)),
     ]
     return result

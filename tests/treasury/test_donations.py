@@ -165,3 +165,31 @@ def test_treasurer_keeps_the_donor_list_and_records_a_gift_from_it(db, world, lo
     again = web.post("/treasury/donors", data={"name": "Parroquia hermana"})
     assert again.status_code == 302
     assert "ya está en la lista" in web.get("/treasury/funds").get_data(as_text=True)
+
+
+def test_api_records_a_fund_with_its_donor(db, world, api):
+    parish, other = world.parishes["a"], world.parishes["b"]
+    staff, treasurer = world.users[("a", "staff")], world.users[("a", "treasurer")]
+    food = factories.program(db.session, parish, staff, "Canasta")
+    mine = create_donor(db.session, parish, DonorInput("Rotary"), treasurer)
+    theirs = create_donor(db.session, other, DonorInput("Lions"), world.users[("b", "treasurer")])
+    db.session.commit()
+    client = api("treasurer")
+    body = {
+        "program_id": food.id,
+        "amount": 90_000,
+        "received_on": local_today().isoformat(),
+        "source": "Transferencia",
+    }
+    made = client.post(
+        "/api/v1/funds",
+        json=dict(body, donor_id=mine.id, anonymous=True),
+        headers={"Idempotency-Key": "gift-1"},
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert (made.get_json()["donor_id"], made.get_json()["anonymous"]) == (mine.id, True)
+    refused = client.post(
+        "/api/v1/funds", json=dict(body, donor_id=theirs.id), headers={"Idempotency-Key": "gift-2"}
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["donor_id"]

@@ -5,7 +5,7 @@ The same services as the treasurer's web pages; settlements and statements are i
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from voucher.api.core import (
     Page,
@@ -53,7 +53,7 @@ class FundIn(Strict):
     source: StrictStr = Field(max_length=120, description="Where the money comes from.")
     reference: StrictStr | None = Field(None, max_length=120)
     donor_id: StrictInt | None = Field(None, description="One of the treasurer's donors.")
-    anonymous: bool = Field(False, description="The donor asked not to be named on papers.")
+    anonymous: StrictBool = Field(False, description="The donor asked not to be named on papers.")
 
 
 class FundOut(BaseModel):

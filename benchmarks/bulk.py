@@ -40,6 +40,7 @@ class PlannedVoucher:
     amount: int
     issued_on: date
     redemptions: list[tuple[int, int, datetime]] = field(default_factory=list)
+    family_id: int | None = None  # the household it goes to, when not the build's one
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -91,7 +92,7 @@ def build(
                 {
                     "parish_id": parish.id,
                     "program_id": program.id,
-                    "family_id": family_id,
+                    "family_id": item.family_id or family_id,
                     "round_id": None,
                     "serial": f"{parish.serial_prefix}-B-{n:07d}-{digest[:4]}",
                     "code_hash": digest,

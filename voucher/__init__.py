@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from voucher.shops.views import bp as shops_bp
     from voucher.shops.views.devices import bp as phone_bp
     from voucher.treasury.views import bp as treasury_bp
+    from voucher.treasury.views import diocese_bp
     from voucher.vouchers.views import bp as vouchers_bp
     from voucher.vouchers.views import public as public_bp
 
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
         shops_bp,
         phone_bp,
         treasury_bp,
+        diocese_bp,
         audit_bp,
         public_bp,
     ):

@@ -52,7 +52,7 @@ def parish_create(slug: str, name: str, prefix: str | None) -> None:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--parish", "parish_slug", help="For admin, staff and treasurer.")
+@click.option("--parish", "parish_slug", help="For admin, staff and treasurer (diocese: none).")
 @click.option("--shop", "shop_id", type=int, help="For shopkeepers: the shop's id.")
 @click.option("--name", default="")
 @click.password_option(prompt="Password", confirmation_prompt=False)
@@ -111,11 +111,12 @@ def users_list(parish_slug: str | None) -> None:
     for user in users:
         if wanted is not None and user.parish_id != wanted.id and user.shop_id not in scope:
             continue
-        where = (
-            parishes[user.parish_id].slug
-            if user.parish_id
-            else f"shop {user.shop_id} {shops[user.shop_id].name}"
-        )
+        if user.parish_id:
+            where = parishes[user.parish_id].slug
+        elif user.shop_id:
+            where = f"shop {user.shop_id} {shops[user.shop_id].name}"
+        else:
+            where = "all parishes (read-only figures)"  # the diocese
         state = "active" if user.active else "inactive"
         sessions = live.get(user.id, (0, None))[0]
         click.echo(f"{user.email}\t{user.role.value}\t{where}\t{state}\t{sessions} sessions")

@@ -23,6 +23,21 @@ def format_number(amount: int) -> str:
     return f"{sign}{abs(amount):,}".replace(",", ".")
 
 
+def format_percent(fraction: float | None) -> str:
+    """0.3527 -> '35,3 %' (Chilean decimal comma); None -> '—'."""
+    if fraction is None:
+        return "—"
+    return f"{fraction * 100:.1f}".replace(".", ",") + " %"
+
+
+def format_decimal(value: float | None) -> str:
+    """3.5 -> '3,5'; 4.0 -> '4'; None -> '—'."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text.replace(".", ",")
+
+
 def parse_clp(text: str | int | None) -> int | None:
     """Read what a person types: '12000', '12.000', '$12.000', ' $ 12000 '.
 

@@ -20,6 +20,7 @@ NAV = {
         ("vouchers.index", _l("Vales")),
         ("shops.index", _l("Comercios")),
         ("treasury.index", _l("Tesorería")),
+        ("treasury.impact", _l("Impacto")),
         ("auth.users", _l("Usuarios")),
         ("audit.index", _l("Auditoría")),
     ],
@@ -33,7 +34,9 @@ NAV = {
         ("treasury.funds", _l("Fondos")),
         ("treasury.settlements", _l("Pagos")),
         ("treasury.reports", _l("Informes")),
+        ("treasury.impact", _l("Impacto")),
     ],
+    Role.DIOCESE: [("diocese.index", _l("Impacto de las parroquias"))],
     Role.SHOPKEEPER: [
         ("shops.scan", _l("Escanear")),
         ("shops.today", _l("Hoy")),

@@ -43,6 +43,11 @@ GET /api/v1/shops/{…}/statement.pdf
 GET /api/v1/shops/{…}/statement.csv
 GET /api/v1/reports/trial-balance
 GET /api/v1/reports/programs
+GET /api/v1/reports/impact
+GET /api/v1/reports/impact.pdf
+GET /api/v1/reports/impact.csv
+GET /api/v1/settlements/bank-file
+GET /api/v1/funds/{…}/statement.pdf
 GET /api/v1/ledger/export
 POST /api/v1/shops/{…}/pairings
 POST /api/v1/pairings/{…}
@@ -65,6 +70,10 @@ FILES = {
     ("get", "/api/v1/families/imports/template.xlsx"): (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ),
+    ("get", "/api/v1/reports/impact.pdf"): "application/pdf",
+    ("get", "/api/v1/reports/impact.csv"): "text/csv",
+    ("get", "/api/v1/settlements/bank-file"): "text/csv",
+    ("get", "/api/v1/funds/{…}/statement.pdf"): "application/pdf",
 }
 
 

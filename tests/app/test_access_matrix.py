@@ -170,6 +170,10 @@ def fill(rule, objects) -> str | None:
 QUERIES = {
     "statement.pdf": "?from=2026-01-01&to=2026-12-31",
     "statement.csv": "?from=2026-01-01&to=2026-12-31",
+    "reports/impact": "?from=2026-01-01&to=2026-12-31",
+    "reports/impact.pdf": "?from=2026-01-01&to=2026-12-31",
+    "reports/impact.csv": "?from=2026-01-01&to=2026-12-31",
+    "bank-file": "?date=2026-01-02",
 }
 # Shops are shared between parishes: an admin may ask to join any registered shop (202).
 SHARED = {"api.enrol_shop"}
@@ -411,4 +415,46 @@ def test_a_phone_reaches_only_its_own_shops_till(app, objects, phone_of_b):
                 continue  # the till's own pages: tested by the journeys
             if response.status_code not in expected:
                 problems.append(f"phone {method} {path}: {response.status_code}")
+
+
+# What the diocese may open beyond what every account may (its own profile, logging out):
+# the impact figures of every parish, on screen, on paper and through the API.
+DIOCESE_READS = {
+    "diocese.index",
+    "diocese.impact_pdf",
+    "diocese.impact_csv_file",
+    "api.impact",
+    "api.impact_pdf",
+    "api.impact_csv_file",
+}
+
+
+def test_the_diocese_reads_only_the_impact_figures(app):
+    every_role = set(Role)
+    endpoints = {
+        rule.endpoint
+        for rule in guarded_rules(app)
+        if Role.DIOCESE in app.view_functions[rule.endpoint].allowed_roles
+        and app.view_functions[rule.endpoint].allowed_roles != every_role
+    }
+    assert endpoints == DIOCESE_READS
+
+
+def test_the_diocese_is_refused_every_parish_screen_and_record(app, world, objects, tokens):
+    """403 on every route of a parish role, 404 or 403 on every record (none is its own)."""
+    client = web_client(app, world, "diocese", "a")
+    problems = []
+    for rule in guarded_rules(app):
+        allowed = app.view_functions[rule.endpoint].allowed_roles
+        if Role.DIOCESE in allowed and rule.endpoint not in DIOCESE_READS:
+            continue  # its own account
+        path = fill(rule, objects)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if path.startswith("/api/"):
+                response = call(app.test_client(), method, path, tokens[("a", "diocese")])
+            else:
+                response = call(client, method, path)
+            expected = {200} if rule.endpoint in DIOCESE_READS else {403, 404}
+            if response.status_code not in expected:
+                problems.append(f"diocese {method} {path}: {response.status_code}")
     assert problems == [], "\n".join(problems)

@@ -33,6 +33,7 @@ LAYERS: list[set[str]] = [
         "contention",
         "text_input",
         "uploads",
+        "charts",
     },
     {"audit", "pdf"},  # the recorder; drawing plain data
     {"ledger"},  # the engine

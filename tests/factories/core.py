@@ -101,6 +101,9 @@ def build_world(session) -> World:
         s = shop(session, parish, name=f"Almacén {name.split()[-1]}")
         w.shops[key] = s
         w.users[(key, "shopkeeper")] = user(session, Role.SHOPKEEPER, shop_id=s.id)
+    # The diocese belongs to no parish: the same account stands for it from either side.
+    diocese = user(session, Role.DIOCESE)
+    w.users[("a", "diocese")] = w.users[("b", "diocese")] = diocese
     return w
 
 

@@ -5,6 +5,7 @@ from voucher.api import (  # noqa: F401  (routes register on import)
     devices,
     docs,
     families,
+    impact,
     imports,
     me,
     reference,

@@ -22,7 +22,7 @@ FILE_RESPONSES: dict[tuple[str, str], str] = {}
 
 SCHEMAS = "#/components/schemas/"
 PROBLEM_MEDIA = "application/problem+json"
-ROLE_ORDER = ("admin", "staff", "treasurer", "shopkeeper")
+ROLE_ORDER = ("admin", "staff", "treasurer", "shopkeeper", "diocese")
 
 # What each problem status means on this API (the `reason` field says more).
 PROBLEM_DESCRIPTIONS = {

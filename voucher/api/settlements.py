@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask import request
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from voucher.api.core import (
     Page,
@@ -23,9 +23,10 @@ from voucher.api.treasury import TAGS, PeriodQuery
 from voucher.auth.access import current_parish, get_scoped, parish_id, require_actor, role_required
 from voucher.auth.models import Role
 from voucher.extensions import db
-from voucher.responses import pdf_response
+from voucher.responses import attachment, pdf_response
 from voucher.treasury import queries, services
 from voucher.treasury import remittance as remittance_data
+from voucher.treasury.bank_file import bank_file_csv, bank_lines
 from voucher.treasury.models import Settlement
 from voucher.treasury.papers import render_remittance
 from voucher.treasury.statement_files import statement_file, statement_scope
@@ -70,6 +71,12 @@ class SettlementList(Page):
 
 class ReasonIn(Strict):
     reason: StrictStr = Field(min_length=1, max_length=200)
+
+
+class BankFileQuery(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    day: date = Field(alias="date", description="The day of the payments, YYYY-MM-DD.")
 
 
 class StatementQuery(PeriodQuery):
@@ -138,6 +145,17 @@ def list_settlements(query: PageQuery):
         queries.settlements_query(parish_id()), Settlement.id, query.limit, query.cursor
     )
     return SettlementList(items=[_settlement_out(s) for s in rows], next=cursor)
+
+
+@bp.get("/settlements/bank-file")
+@spec.validate(query=BankFileQuery, resp=responses(), tags=TAGS)
+@role_required(Role.TREASURER)
+def bank_file(query: BankFileQuery):
+    """The bank's bulk payment file (CSV, `;`): one line per settlement paid or proposed on
+    that day, not rejected or reversed: RUT, name, bank, account type, account number,
+    amount, e-mail, description. 422 for a missing or bad date."""
+    lines = bank_lines(db.session, current_parish(), query.day)
+    return attachment(bank_file_csv(lines), "text/csv", f"pagos-banco-{query.day.isoformat()}.csv")
 
 
 @bp.get("/settlements/<int:settlement_id>")
@@ -226,5 +244,6 @@ def statement_csv_file(shop_id: int, query: StatementQuery):
     return _statement(shop_id, query, "csv")
 
 
+file_response("/api/v1/settlements/bank-file", "get", "text/csv")
 file_response("/api/v1/shops/{shop_id}/statement.pdf", "get", "application/pdf")
 file_response("/api/v1/shops/{shop_id}/statement.csv", "get", "text/csv")

@@ -5,7 +5,7 @@ The same services as the treasurer's web pages; settlements and statements are i
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from voucher.api.core import (
     Page,
@@ -19,15 +19,24 @@ from voucher.api.core import (
     spec,
 )
 from voucher.api.docs import file_response
-from voucher.auth.access import current_parish, parish_id, require_actor, role_required
+from voucher.auth.access import (
+    current_parish,
+    get_scoped,
+    parish_id,
+    require_actor,
+    role_required,
+)
 from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.extensions import db
+from voucher.responses import pdf_response
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import program_report as program_data
 from voucher.treasury import queries, services
 from voucher.treasury import trial_balance as balance_data
 from voucher.treasury.documents import trial_balance_totals
+from voucher.treasury.donation_papers import render_donor_statement
+from voucher.treasury.donations import donor_statement
 from voucher.treasury.journal_download import journal_file
 from voucher.treasury.models import Fund
 
@@ -43,6 +52,8 @@ class FundIn(Strict):
     received_on: date
     source: StrictStr = Field(max_length=120, description="Where the money comes from.")
     reference: StrictStr | None = Field(None, max_length=120)
+    donor_id: StrictInt | None = Field(None, description="One of the treasurer's donors.")
+    anonymous: StrictBool = Field(False, description="The donor asked not to be named on papers.")
 
 
 class FundOut(BaseModel):
@@ -52,6 +63,8 @@ class FundOut(BaseModel):
     received_on: date
     source: str
     reference: str
+    donor_id: int | None = None
+    anonymous: bool = False
 
 
 class FundList(Page):
@@ -137,7 +150,13 @@ class ProgramsOut(BaseModel):
 
 
 def _fund_out(fund: Fund) -> FundOut:
-    return out_of(FundOut, fund, reference=fund.reference or "")
+    donor = fund.donor
+    return out_of(
+        FundOut,
+        fund,
+        reference=fund.reference or "",
+        donor_id=donor.id if donor is not None else None,
+    )
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -160,6 +179,8 @@ def create_fund(json: FundIn):
         received_on=json.received_on,
         source=json.source,
         reference=json.reference or "",
+        donor_id=json.donor_id,
+        anonymous=json.anonymous,
     )
     fund = services.record_fund(db.session, current_parish(), data, require_actor())
     return _fund_out(fund).model_dump(mode="json"), 201
@@ -186,6 +207,19 @@ def _balance_out(b: services.ShopBalance) -> ShopBalanceOut:
         oldest_unsettled=b.oldest_unsettled,
         last_payment_at=b.last_payment_at,
         last_payment_amount=b.last_payment_amount,
+    )
+
+
+@bp.get("/funds/<int:fund_id>/statement.pdf")
+@spec.validate(resp=responses(problems=(404,)), tags=TAGS)
+@role_required(Role.TREASURER, Role.ADMIN)
+def fund_statement(fund_id: int):
+    """The donor statement of a fund received: one page in Spanish saying what the gift
+    paid for (vouchers, families, pesos spent at shops, what is still available)."""
+    fund = get_scoped(Fund, fund_id)
+    statement = donor_statement(db.session, current_parish(), fund)
+    return pdf_response(
+        render_donor_statement(statement), f"aporte-{fund.id:06d}-{fund.received_on}.pdf"
     )
 
 
@@ -265,3 +299,4 @@ def ledger_export(query: ExportQuery):
 
 
 file_response("/api/v1/ledger/export", "get", "text/plain")
+file_response("/api/v1/funds/{fund_id}/statement.pdf", "get", "application/pdf")

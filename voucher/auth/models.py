@@ -16,6 +16,7 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     TREASURER = "treasurer"
     SHOPKEEPER = "shopkeeper"
+    DIOCESE = "diocese"  # reads every parish's impact figures; no parish, nothing personal
 
 
 class User(UserMixin, Base):
@@ -23,7 +24,9 @@ class User(UserMixin, Base):
     __table_args__ = (
         sa.CheckConstraint(
             "(role = 'shopkeeper' AND shop_id IS NOT NULL AND parish_id IS NULL)"
-            " OR (role <> 'shopkeeper' AND parish_id IS NOT NULL AND shop_id IS NULL)",
+            " OR (role = 'diocese' AND parish_id IS NULL AND shop_id IS NULL)"
+            " OR (role NOT IN ('shopkeeper', 'diocese') AND parish_id IS NOT NULL"
+            " AND shop_id IS NULL)",
             name="role_scope",
         ),
     )

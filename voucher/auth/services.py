@@ -46,6 +46,9 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+PARISH_ROLES = (Role.ADMIN, Role.STAFF, Role.TREASURER)
+
+
 def create_user(
     session: Session,
     *,
@@ -67,8 +70,10 @@ def create_user(
     )
     if role == Role.SHOPKEEPER and shop_id is None:
         errors.append(("shop", "Un comerciante debe pertenecer a un comercio."))
-    if role != Role.SHOPKEEPER and parish is None:
+    if role not in (Role.SHOPKEEPER, Role.DIOCESE) and parish is None:
         errors.append(("parish", "Este perfil debe pertenecer a una parroquia."))
+    if role == Role.DIOCESE and (parish is not None or shop_id is not None):
+        errors.append(("parish", "El perfil de diócesis no pertenece a una parroquia."))
     if errors:
         raise ValidationFailed(errors)
     Duplicate.refuse_existing(
@@ -81,7 +86,7 @@ def create_user(
         name=name or email.split("@")[0],
         password_hash=generate_password_hash(password, method=_method()),
         role=role,
-        parish_id=parish.id if parish is not None and role != Role.SHOPKEEPER else None,
+        parish_id=parish.id if parish is not None and role in PARISH_ROLES else None,
         shop_id=shop_id if role == Role.SHOPKEEPER else None,
     )
     session.add(user)

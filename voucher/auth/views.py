@@ -39,6 +39,7 @@ HOME_BY_ROLE = {
     Role.STAFF: "families.index",
     Role.TREASURER: "treasury.index",
     Role.SHOPKEEPER: "shops.scan",
+    Role.DIOCESE: "diocese.index",
 }
 
 

@@ -72,6 +72,17 @@ SENTENCES = {
         "%(who)s cambió la referencia del pago N° %(settlement)s: «%(before)s» → «%(after)s»."
     ),
     "period_closed": _l("%(who)s cerró los libros hasta el %(closed_through)s."),
+    "families_imported": _l(
+        "%(who)s importó la planilla %(file_name)s: %(created)s familias nuevas, "
+        "%(updated)s actualizadas, %(rejected)s filas rechazadas."
+    ),
+    "cycle_limit_overridden": _l(
+        "%(who)s emitió el vale %(serial)s a %(family)s sobre el límite del ciclo: %(reason)s."
+    ),
+    "document_checked_across_parishes": _l(
+        "%(who)s revisó si el documento de %(family)s está inscrito en otra parroquia."
+    ),
+    "donor_created": _l("%(who)s agregó a %(name)s a la lista de donantes."),
     "logout": _l("%(who)s cerró su sesión."),
     "password_changed": _l("%(who)s cambió su contraseña; sus otras sesiones se cerraron."),
     "password_reset_issued": _l("%(who)s entregó un enlace para elegir contraseña a %(email)s."),

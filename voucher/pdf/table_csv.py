@@ -23,14 +23,18 @@ def table_csv(model: TableModel, sep: str = ",") -> str:
     writer.writerow([column.csv_title for column in model.columns])
     kinds = [column.kind for column in model.columns]
     for row in model.rows:
-        writer.writerow(
-            [
-                ""
-                if value is None
-                else str(value)
-                if kind != "text"
-                else spreadsheet_text(str(value))
-                for value, kind in zip(row, kinds, strict=True)
-            ]
-        )
+        writer.writerow([_cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
     return buffer.getvalue()
+
+
+def _cell(value: object, kind: str) -> str:
+    """Numbers as a program reads them: integers plain, fractions with a point (0.3527)."""
+    if value is None:
+        return ""
+    if kind == "text":
+        return spreadsheet_text(str(value))
+    if kind == "percent":
+        return f"{value:.4f}"
+    if kind == "decimal":
+        return f"{value:g}"
+    return str(value)

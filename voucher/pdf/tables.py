@@ -19,7 +19,7 @@ from typing import Literal
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from voucher.money import format_clp, format_number
+from voucher.money import format_clp, format_decimal, format_number, format_percent
 from voucher.pdf.report_style import (
     CELL_PAD_X,
     CELL_PAD_Y,
@@ -39,8 +39,8 @@ from voucher.pdf.report_style import (
 from voucher.pdf.text import clean_text, fit_text, pdf_string, text_width, wrap_text
 
 RowStyle = Literal["normal", "muted", "strong", "total"]
-ColumnKind = Literal["text", "money", "count"]
-Cell = str | int | None
+ColumnKind = Literal["text", "money", "count", "percent", "decimal"]
+Cell = str | int | float | None
 
 
 # --- table model shared by the PDF and the CSV ----------------------------------------------
@@ -49,7 +49,8 @@ class Column:
     """One column of a report table.
 
     ``kind`` decides formatting: ``money`` cells are integer pesos shown as ``$12.345``,
-    ``count`` cells integers shown as ``12.345``, both right-aligned; ``text`` cells are
+    ``count`` cells integers shown as ``12.345``, ``percent`` cells fractions of 1 shown as
+    ``35,3 %``, ``decimal`` cells numbers shown as ``3,5``, all right-aligned; ``text`` cells are
     strings. ``title`` may hold a line break for a two-line header (the CSV joins it with a
     space). ``weight`` is the column's share of the table width; ``wrap`` lets long text
     take up to :data:`MAX_WRAP_LINES` lines.
@@ -86,6 +87,10 @@ def format_cell(value: Cell, kind: ColumnKind) -> str:
         return format_clp(value)  # type: ignore[arg-type]
     if kind == "count":
         return format_number(value)  # type: ignore[arg-type]
+    if kind == "percent":
+        return format_percent(value)  # type: ignore[arg-type]
+    if kind == "decimal":
+        return format_decimal(value)  # type: ignore[arg-type]
     return str(value)
 
 

@@ -10,10 +10,14 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+
+from voucher.shops.services import ACCOUNT_TYPES
 
 
 class ShopForm(FlaskForm):
@@ -25,9 +29,20 @@ class ShopForm(FlaskForm):
     food = BooleanField(_l("Alimentos"), default=True)
     hygiene = BooleanField(_l("Higiene"), default=True)
     payment_details = TextAreaField(
-        _l("Datos para pagarle (banco, tipo y número de cuenta)"),
+        _l("Otros datos para pagarle"),
         validators=[Length(max=500)],
     )
+    bank_name = StringField(_l("Banco"), validators=[Length(max=60)])
+    account_type = SelectField(
+        _l("Tipo de cuenta"),
+        choices=[
+            SelectChoice("", _l("(sin cuenta registrada)")),
+            *(SelectChoice(kind, label) for kind, label in ACCOUNT_TYPES.items()),
+        ],
+        default="",
+    )
+    account_number = StringField(_l("Número de cuenta"), validators=[Length(max=40)])
+    payment_email = StringField(_l("Correo para avisarle el pago"), validators=[Length(max=254)])
 
     def categories(self) -> list[str]:
         return [c for c, field in (("food", self.food), ("hygiene", self.hygiene)) if field.data]

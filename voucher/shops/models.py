@@ -23,6 +23,11 @@ class Shop(IdMixin, TimestampMixin, Base):
     accepts_food: Mapped[bool] = mapped_column(default=True)
     accepts_hygiene: Mapped[bool] = mapped_column(default=True)
     payment_details: Mapped[str] = mapped_column(sa.Text, default="")
+    # Where the parish transfers its payments (the bank's bulk payment file).
+    bank_name: Mapped[str] = mapped_column(sa.String(60), default="")
+    account_type: Mapped[str] = mapped_column(sa.String(20), default="")
+    account_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    payment_email: Mapped[str] = mapped_column(sa.String(254), default="")
     active: Mapped[bool] = mapped_column(default=True)
     owner_parish_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("parish.id"), index=True, default=None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,48 @@ class ShopInput:
     address: str = ""
     phone: str = ""
     payment_details: str = ""
+    bank_name: str = ""
+    account_type: str = ""  # one of ACCOUNT_TYPES, or "" when not known
+    account_number: str = ""
+    payment_email: str = ""
+
+
+# Kinds of bank account a Chilean bank pays into, as the bulk payment file names them.
+ACCOUNT_TYPES = {
+    "corriente": _l("Cuenta corriente"),
+    "vista": _l("Cuenta vista"),
+    "ahorro": _l("Cuenta de ahorro"),
+    "rut": _l("CuentaRUT"),
+}
+
+
+def account_type_label(kind: str) -> str:
+    return str(ACCOUNT_TYPES.get(kind, kind or "—"))
+
+
+_ACCOUNT_NUMBER = re.compile(r"^[0-9][0-9-]{0,29}$")
+
+
+def _clean_bank(data: ShopInput, errors: list) -> dict:
+    """The account's details as typed (spaces trimmed); a number of digits and dashes."""
+    bank = " ".join((data.bank_name or "").split())
+    kind = (data.account_type or "").strip()
+    number = "".join((data.account_number or "").split())
+    email = (data.payment_email or "").strip()
+    if len(bank) > 60:
+        errors.append(("bank_name", _l("Demasiado largo (máximo %(n)s caracteres).", n=60)))
+    if kind and kind not in ACCOUNT_TYPES:
+        errors.append(("account_type", _l("Elija un tipo de cuenta de la lista.")))
+    if number and not _ACCOUNT_NUMBER.match(number):
+        errors.append(("account_number", _l("Escriba el número de cuenta con dígitos y guiones.")))
+    if email and ("@" not in email or len(email) > 254 or " " in email):
+        errors.append(("payment_email", _l("Escriba un correo válido.")))
+    return {
+        "bank_name": bank,
+        "account_type": kind,
+        "account_number": number,
+        "payment_email": email,
+    }
 
 
 def _clean(data: ShopInput) -> tuple[dict, list]:
@@ -60,6 +103,7 @@ def _clean(data: ShopInput) -> tuple[dict, list]:
         "address": (data.address or "").strip(),
         "phone": (data.phone or "").strip(),
         "payment_details": (data.payment_details or "").strip(),
+        **_clean_bank(data, errors),
     }
     return cleaned, errors
 
@@ -127,22 +171,32 @@ def _apply(session: Session, shop: Shop, cleaned: dict, user: Any) -> None:
     """Write the changes, audited under the owning parish and the shop (where those who
     are paid into it look); a change of bank details is audited on its own, before and
     after, and dated on the shop for its statements."""
-    before = shop.payment_details
+    before = _payment_details(shop)
     for key, value in cleaned.items():
         setattr(shop, key, value)
     where = {"parish_id": shop.owner_parish_id, "shop_id": shop.id}
     record(session, "shop_updated", user=user, obj=shop, **where)
-    if shop.payment_details != before:
+    after = _payment_details(shop)
+    if after != before:
         shop.payment_details_changed_at = utcnow()
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
         record(
             session,
             "shop_payment_details_changed",
             user=user,
             obj=shop,
-            before=before,
-            after=shop.payment_details,
+            before={k: before.get(k) for k in changed},
+            after=changed,
             **where,
         )
+
+
+PAYMENT_FIELDS = ("payment_details", "bank_name", "account_type", "account_number", "payment_email")
+
+
+def _payment_details(shop: Shop) -> dict[str, Any]:
+    """Where the shop is paid: its bank, account type and number, e-mail and other notes."""
+    return {name: getattr(shop, name, None) for name in PAYMENT_FIELDS}
 
 
 def update_shop_contact(

@@ -49,6 +49,10 @@ def _money(form: FlaskForm, field: StringField) -> None:
     field.pesos = value
 
 
+def _optional_int(value: object) -> int | None:
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
 class FundForm(FlaskForm):
     program = SelectField(_l("Programa"), coerce=int, validators=[InputRequired()])
     amount = StringField(
@@ -60,6 +64,16 @@ class FundForm(FlaskForm):
         validators=[DataRequired(_l("Escriba de dónde viene el dinero.")), Length(max=120)],
     )
     reference = StringField(_l("Referencia (opcional)"), validators=[Optional(), Length(max=120)])
+    donor = SelectField(_l("Donante o campaña (opcional)"), coerce=_optional_int, default="")
+    anonymous = BooleanField(_l("Aporte anónimo: no nombrar al donante en los papeles"))
+
+
+class DonorForm(FlaskForm):
+    name = StringField(
+        _l("Nombre del donante o de la campaña"), validators=[DataRequired(), Length(max=120)]
+    )
+    is_campaign = BooleanField(_l("Es una campaña o colecta"))
+    email = StringField(_l("Correo (opcional)"), validators=[Optional(), Length(max=254)])
 
 
 class SettlementChooseForm(QueryForm):
@@ -97,6 +111,10 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Motivo"), validators=[DataRequired(_l("Escriba el motivo.")), Length(max=200)]
     )
+
+
+class BankFileForm(QueryForm):
+    date = DateField(_l("Día de los pagos"), validators=[InputRequired(DATE_MESSAGE)])
 
 
 class PeriodForm(QueryForm):

@@ -11,6 +11,20 @@ from voucher.programs.models import Program
 from voucher.shops.models import Shop
 
 
+class Donor(IdMixin, TimestampMixin, Base):
+    """Someone who gives money to the parish's programs, or a campaign that collects it:
+    the list the treasurer keeps, to say where each fund received came from."""
+
+    __tablename__ = "donor"
+    __table_args__ = (sa.UniqueConstraint("parish_id", "name"),)
+
+    parish_id: Mapped[int] = mapped_column(sa.ForeignKey("parish.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    is_campaign: Mapped[bool] = mapped_column(default=False)
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class Fund(IdMixin, TimestampMixin, Base):
     """Money received for a program (donation, parish allocation, campaign)."""
 
@@ -26,6 +40,28 @@ class Fund(IdMixin, TimestampMixin, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     program: Mapped[Program] = relationship()
+    gift: Mapped[FundDonor | None] = relationship(uselist=False, lazy="joined")
+
+    @property
+    def donor(self) -> Donor | None:
+        return self.gift.donor if self.gift is not None else None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.gift is not None and self.gift.anonymous
+
+
+class FundDonor(Base):
+    """Who gave a fund received: a donor of the treasurer's list (or a campaign), and
+    whether the donor asked not to be named on papers."""
+
+    __tablename__ = "fund_donor"
+
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("fund.id"), primary_key=True)
+    donor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("donor.id"), index=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+
+    donor: Mapped[Donor | None] = relationship(lazy="joined")
 
 
 class PaymentMethod(enum.StrEnum):

@@ -14,7 +14,7 @@ from voucher.extensions import db
 from voucher.ledger.models import LedgerHead
 from voucher.programs.models import Program
 from voucher.shops.models import Shop, ShopParish
-from voucher.treasury.models import Fund, Settlement, SettlementStatus
+from voucher.treasury.models import Donor, Fund, Settlement, SettlementStatus
 
 
 def shop_choices(session: Session, parish_id: int) -> list[tuple[int, str]]:
@@ -43,6 +43,13 @@ def funds_query(parish_id: int) -> sa.Select:
         .where(Fund.parish_id == parish_id)
         .options(selectinload(Fund.program))
         .order_by(Fund.received_on.desc(), Fund.id.desc())
+    )
+
+
+def donors_of(session: Session, parish_id: int) -> list[Donor]:
+    """The treasurer's list of donors and campaigns, by name."""
+    return list(
+        session.scalars(sa.select(Donor).where(Donor.parish_id == parish_id).order_by(Donor.name))
     )
 
 

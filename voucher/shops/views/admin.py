@@ -40,6 +40,10 @@ def _shop_input(form: ShopForm) -> services.ShopInput:
         address=form.address.data or "",
         phone=form.phone.data or "",
         payment_details=form.payment_details.data or "",
+        bank_name=form.bank_name.data or "",
+        account_type=form.account_type.data or "",
+        account_number=form.account_number.data or "",
+        payment_email=form.payment_email.data or "",
     )
 
 
@@ -157,6 +161,7 @@ def _render_detail(shop: Shop, keeper_form: ShopkeeperForm | None = None, status
         pair_form=PairingForm(),
         unlink_form=UnlinkForm(),
         can_edit=require_actor().role == Role.ADMIN,
+        account_type_label=services.account_type_label,
     ), status
 
 
@@ -174,6 +179,10 @@ def _shop_form(shop: Shop) -> ShopForm:
             "food": shop.accepts_food,
             "hygiene": shop.accepts_hygiene,
             "payment_details": shop.payment_details,
+            "bank_name": shop.bank_name,
+            "account_type": shop.account_type,
+            "account_number": shop.account_number,
+            "payment_email": shop.payment_email,
         }
     )
 

@@ -18,7 +18,7 @@ from voucher.treasury.services.decisions import (
     reverse,
     set_reference,
 )
-from voucher.treasury.services.funds import FundInput, record_fund
+from voucher.treasury.services.funds import DonorInput, FundInput, create_donor, record_fund
 from voucher.treasury.services.parish_rules import set_two_person_rule
 from voucher.treasury.services.settlements import (
     NothingToSettle,
@@ -28,6 +28,7 @@ from voucher.treasury.services.settlements import (
 )
 
 __all__ = [
+    "DonorInput",
     "FundInput",
     "NothingToSettle",
     "SamePersonApproval",
@@ -37,6 +38,7 @@ __all__ = [
     "SettlementNotPending",
     "ShopBalance",
     "approve",
+    "create_donor",
     "record_fund",
     "reject",
     "reverse",

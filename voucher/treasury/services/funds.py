@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from voucher.audit.services import record
 from voucher.dates import in_sane_range, local_today
-from voucher.errors import NotFound, ValidationFailed
+from voucher.db import valid_id
+from voucher.errors import Duplicate, NotFound, ValidationFailed
 from voucher.money import MAX_AMOUNT
 from voucher.parishes.models import Parish
 from voucher.programs import funds as program_funds
 from voucher.programs.models import Program
-from voucher.treasury.models import Fund
+from voucher.treasury.models import Donor, Fund, FundDonor
 
 
 @dataclass
@@ -26,6 +28,15 @@ class FundInput:
     received_on: date
     source: str
     reference: str = ""
+    donor_id: int | None = None  # one of the treasurer's donors
+    anonymous: bool = False  # the donor asked not to be named on papers
+
+
+@dataclass
+class DonorInput:
+    name: str
+    is_campaign: bool = False
+    email: str = ""
 
 
 def _check(parish: Parish, data: FundInput) -> str:
@@ -55,6 +66,7 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
     if program is None or program.parish_id != parish.id:
         raise NotFound()
     source = _check(parish, data)
+    donor = _donor_of(session, parish, data.donor_id)
     fund = Fund(
         parish_id=parish.id,
         program_id=program.id,
@@ -66,6 +78,15 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
     )
     session.add(fund)
     session.flush()
+    if donor is not None or data.anonymous:
+        session.add(
+            FundDonor(
+                fund_id=fund.id,
+                donor_id=donor.id if donor is not None else None,
+                anonymous=bool(data.anonymous),
+            )
+        )
+        session.flush()
     program_funds.fund_received(
         session,
         parish_id=parish.id,
@@ -84,5 +105,41 @@ def record_fund(session: Session, parish: Parish, data: FundInput, user: Any) ->
         obj=fund,
         amount=data.amount,
         program_id=program.id,
+        donor_id=donor.id if donor is not None else None,
+        anonymous=bool(data.anonymous),
     )
     return fund
+
+
+def _donor_of(session: Session, parish: Parish, donor_id: Any) -> Donor | None:
+    if donor_id is None:
+        return None
+    donor = session.get(Donor, donor_id) if valid_id(donor_id) else None
+    if donor is None or donor.parish_id != parish.id:
+        raise ValidationFailed([("donor_id", _l("Elija un donante de la lista."))])
+    return donor
+
+
+def create_donor(session: Session, parish: Parish, data: DonorInput, user: Any) -> Donor:
+    """A donor (or campaign) on the treasurer's list. Refuses a missing or too long name or
+    e-mail (422) and a name already on the list (409)."""
+    name = " ".join((data.name or "").split())
+    email = (data.email or "").strip()
+    errors = []
+    if not name or len(name) > 120:
+        errors.append(("name", _l("Escriba el nombre (máximo 120 caracteres).")))
+    if email and ("@" not in email or len(email) > 254 or " " in email):
+        errors.append(("email", _l("Escriba un correo válido.")))
+    if errors:
+        raise ValidationFailed(errors)
+    Duplicate.refuse_existing(
+        session,
+        sa.select(Donor.id).where(Donor.parish_id == parish.id, Donor.name == name),
+        _l("Ese nombre ya está en la lista de donantes."),
+        field="name",
+    )
+    donor = Donor(parish_id=parish.id, name=name, is_campaign=bool(data.is_campaign), email=email)
+    session.add(donor)
+    session.flush()
+    record(session, "donor_created", user=user, parish_id=parish.id, obj=donor, name=name)
+    return donor

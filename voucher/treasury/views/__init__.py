@@ -7,11 +7,13 @@ One blueprint, one module per screen."""
 
 from voucher.treasury.views import (  # noqa: F401  (routes register on import)
     home,
+    impact,
     report_downloads,
     settings,
     settlements,
     statements,
 )
 from voucher.treasury.views.common import bp
+from voucher.treasury.views.impact import diocese_bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "diocese_bp"]

@@ -12,39 +12,59 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from voucher.auth.access import current_parish, require_actor, role_required
+from voucher.auth.access import current_parish, get_scoped, require_actor, role_required
 from voucher.auth.models import Role
+from voucher.charts import BarChart, chart_of, svg
 from voucher.dates import local_today, utcnow
-from voucher.errors import DomainError, Forbidden
+from voucher.errors import DomainError, Forbidden, ValidationFailed
 from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
+from voucher.programs.models import CATEGORY_LABELS, Category
+from voucher.responses import pdf_response
 from voucher.treasury import dashboard, queries
-from voucher.treasury.forms import FundForm
-from voucher.treasury.services import FundInput, record_fund, shop_balances
-from voucher.treasury.views.common import PAGE_SIZE, TREASURY, bp
+from voucher.treasury.donation_papers import render_donor_statement
+from voucher.treasury.donations import donor_statement
+from voucher.treasury.forms import DonorForm, FundForm
+from voucher.treasury.models import Fund
+from voucher.treasury.services import (
+    DonorInput,
+    FundInput,
+    create_donor,
+    record_fund,
+    shop_balances,
+)
+from voucher.treasury.views.common import PAGE_SIZE, TREASURY, bp, refused
 
 CHART_WEEKS = 8
 CHART_TTL_SECONDS = 300
 
 
 def _chart(weeks: Iterable[dashboard.WeekBar]) -> list[dict[str, Any]]:
-    """Bar widths in whole percent of the biggest bar (drawn with SVG width attributes:
-    the page's policy forbids inline styles)."""
-    weeks = list(weeks)
-    top = max([w.food for w in weeks] + [w.hygiene for w in weeks] + [1])
+    """The chart's rows (its table says the same figures)."""
     return [
         {
             "start": w.start,
             "end": w.start + timedelta(days=6),
             "food": w.food,
             "hygiene": w.hygiene,
-            "food_pct": round(100 * w.food / top),
-            "hygiene_pct": round(100 * w.hygiene / top),
         }
         for w in weeks
     ]
+
+
+def weekly_chart(weeks: list[dict[str, Any]]) -> BarChart:
+    """Pesos redeemed per week and category, drawn by the impact report's chart code."""
+    return chart_of(
+        _("Canjes por semana"),
+        weeks,
+        lambda w: _("Semana del %(day)s", day=w["start"].strftime("%d-%m")),
+        [
+            (str(CATEGORY_LABELS[Category.FOOD]), lambda w: w["food"]),
+            (str(CATEGORY_LABELS[Category.HYGIENE]), lambda w: w["hygiene"]),
+        ],
+    )
 
 
 def _weekly_chart(parish: Parish) -> tuple[list[dict[str, Any]], Any]:
@@ -80,6 +100,7 @@ def index():
         balances=balances,
         total_owed=sum(b.owed for b in balances),
         weeks=weeks,
+        chart=svg(weekly_chart(weeks), element_id="weekly-chart"),
         chart_at=chart_at,
         positions=dashboard.fund_positions(db.session, parish),
         pending=queries.proposed_count(db.session, parish.id),
@@ -96,6 +117,10 @@ def funds():
     form = FundForm()
     programs = queries.programs_of(db.session, parish.id)
     form.program.choices = [SelectChoice(p.id, p.name) for p in programs]
+    donors = queries.donors_of(db.session, parish.id)
+    form.donor.choices = [SelectChoice("", _("(sin donante registrado)"))] + [
+        SelectChoice(d.id, d.name) for d in donors
+    ]
     status = 200
     if request.method == "GET":
         form.received_on.data = local_today(parish.timezone)
@@ -108,11 +133,13 @@ def funds():
             received_on=form.received_on.data,
             source=form.source.data,
             reference=form.reference.data or "",
+            donor_id=form.donor.data,
+            anonymous=bool(form.anonymous.data),
         )
         try:
             fund = record_fund(db.session, parish, data, user)
         except DomainError as error:
-            form_error(form, error, {"program_id": "program"})
+            form_error(form, error, {"program_id": "program", "donor_id": "donor"})
             status = error.status
         else:
             flash(
@@ -132,7 +159,48 @@ def funds():
             form=form,
             page=queries.funds_page(parish.id, PAGE_SIZE),
             programs=programs,
+            donors=donors,
+            donor_form=DonorForm(formdata=None),
             can_record=user.role == Role.TREASURER,
         ),
         status,
+    )
+
+
+@bp.route("/donors", methods=["POST"])
+@role_required(Role.TREASURER)
+def add_donor():
+    """Add a donor or campaign to the list the fund form offers."""
+    parish = current_parish()
+    form = DonorForm()
+    if form.validate_on_submit():
+        try:
+            donor = create_donor(
+                db.session,
+                parish,
+                DonorInput(
+                    name=form.name.data,
+                    is_campaign=bool(form.is_campaign.data),
+                    email=form.email.data or "",
+                ),
+                require_actor(),
+            )
+        except DomainError as error:
+            refused(error)
+        else:
+            flash(_("Donante agregado: %(name)s.", name=donor.name), "success")
+    else:
+        refused(ValidationFailed([(k, e) for k, errors in form.errors.items() for e in errors]))
+    return redirect(url_for("treasury.funds"))
+
+
+@bp.route("/funds/<int:fund_id>/statement.pdf")
+@role_required(*TREASURY)
+def fund_statement(fund_id: int):
+    """The donor statement of a fund received (one page, in Spanish)."""
+    parish = current_parish()
+    fund = get_scoped(Fund, fund_id)
+    statement = donor_statement(db.session, parish, fund)
+    return pdf_response(
+        render_donor_statement(statement), f"aporte-{fund.id:06d}-{fund.received_on}.pdf"
     )

@@ -20,11 +20,13 @@ from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.money import format_clp
 from voucher.parishes.models import Parish
-from voucher.responses import pdf_response
+from voucher.responses import attachment, pdf_response
 from voucher.shops.services import get_parish_shop
 from voucher.treasury import queries
 from voucher.treasury import remittance as remittance_data
+from voucher.treasury.bank_file import bank_file_csv, bank_lines
 from voucher.treasury.forms import (
+    BankFileForm,
     ReasonForm,
     ReferenceForm,
     SettlementChooseForm,
@@ -51,11 +53,33 @@ PAY_ALIASES = {"through": "method", "shop_id": "method"}
 @role_required(*TREASURY)
 def settlements():
     parish = current_parish()
-    return render_template(
-        "treasury/settlements.html",
-        proposed=queries.proposed_settlements(db.session, parish.id),
-        page=queries.decided_settlements_page(parish.id, PAGE_SIZE),
-        can_pay=require_actor().role == Role.TREASURER,
+    return _settlements_page(parish, BankFileForm(formdata=None, date=local_today(parish.timezone)))
+
+
+def _settlements_page(parish: Parish, bank_form: BankFileForm, status: int = 200):
+    return (
+        render_template(
+            "treasury/settlements.html",
+            proposed=queries.proposed_settlements(db.session, parish.id),
+            page=queries.decided_settlements_page(parish.id, PAGE_SIZE),
+            can_pay=require_actor().role == Role.TREASURER,
+            bank_form=bank_form,
+        ),
+        status,
+    )
+
+
+@bp.route("/settlements/bank-file")
+@role_required(Role.TREASURER)
+def bank_file():
+    """The day's payments as the bank's bulk payment file (CSV)."""
+    parish = current_parish()
+    form = BankFileForm(request.args)
+    if not form.validate():
+        return _settlements_page(parish, form, 422)
+    lines = bank_lines(db.session, parish, form.date.data)
+    return attachment(
+        bank_file_csv(lines), "text/csv", f"pagos-banco-{form.date.data.isoformat()}.csv"
     )
 
 

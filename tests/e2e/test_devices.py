@@ -195,6 +195,7 @@ def test_pair_charge_unlink_and_refused_links(browser, field, screenshots_dir):
         device_id = device.id
         db.session.remove()
     assert _count(app, Redemption, device_id=device_id) == 1
+    phone.get_by_role("button", name="Menú").click()  # on a phone the links sit behind it
     phone.get_by_role("link", name="Estado de cuenta").click()
     expect(phone.get_by_role("main")).to_contain_text("Caja 1")
 

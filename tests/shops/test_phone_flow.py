@@ -21,7 +21,7 @@ def form_key(html: str) -> str:
 
 
 def open_voucher(client, code: str):
-    return client.post("/shops/voucher", data={"code": code})
+    return client.post("/shops/voucher", data={"code": code}, follow_redirects=True)
 
 
 def charge(client, code: str, amount: str, key: str | None = None):
@@ -124,6 +124,8 @@ def test_same_key_with_another_amount_is_refused_and_charges_nothing(login_as, i
     key = form_key(page(open_voucher(keeper, issued.code)))
     charge(keeper, issued.code, "12000", key)
     response = charge(keeper, issued.code, "1000", key)
+    assert response.status_code == 302
+    response = keeper.get(response.location)
     assert "Esta clave de operación ya se usó con otros datos" in page(response)
     assert "COBRAR" in page(response)  # the voucher again, with a fresh key
     db.session.refresh(issued.voucher)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -28,6 +28,8 @@ from voucher.shops.voiding import get_redemption, shop_can_void, void_deadline
 from voucher.sqlite import reads_then_writes
 from voucher.vouchers import rules
 from voucher.vouchers.codes import CodeTypo, format_code, normalize_code
+
+SCANNED = "scanned_code"  # the session's key for the code the scan page posted
 
 # Amount problems keep the amount form on screen: the voucher itself is fine.
 AMOUNT_REASONS = {"bad_amount", "insufficient_balance"}
@@ -125,10 +127,15 @@ def _refused_page(refusal: DomainError, form: RedeemForm | None = None, typed: s
 @role_required(Role.SHOPKEEPER)
 def voucher(code: str | None = None):
     """The voucher screen for a typed or scanned code. The scan page posts the code (a
-    code in a URL ends up in access logs and browser history); the QR's own link
-    (/r/CODE) shows this screen to a shopkeeper directly, with ``code``."""
+    code in a URL ends up in access logs and browser history), which waits in the
+    signed session while the browser is sent on to this page by GET, so that its back
+    button and reload work as on any page; the QR's own link (/r/CODE) shows this
+    screen to a shopkeeper directly, with ``code``."""
+    if request.method == "POST":
+        session[SCANNED] = (request.form.get("code") or "").strip()[: till.MAX_CODE_LENGTH]
+        return redirect(url_for("shops.voucher"))
     if code is None:
-        code = request.form.get("code") if request.method == "POST" else request.args.get("code")
+        code = request.args.get("code") or session.get(SCANNED)
     code = (code or "").strip()
     if not code:
         flash(_("Escriba el código del vale o escanee el QR."), "error")
@@ -162,7 +169,8 @@ def redeem():
         return _refused_page(refusal, form)
     except IdempotencyMismatch as error:
         form_error(form, error)
-        return voucher(form.code.data)
+        session[SCANNED] = form.code.data  # the voucher again, with a fresh key
+        return redirect(url_for("shops.voucher"))
     return redirect(url_for("shops.receipt", redemption_id=done.id))
 
 

@@ -130,3 +130,21 @@ def test_the_treasurer_reads_but_does_not_edit_a_shop(t, login_as):
     assert BANK in html and "Editar datos" not in html and "Crear cuenta" not in html
     assert client.get("/shops/").status_code == 200
     assert client.get(f"/shops/{t.shop.id}/edit").status_code == 403
+
+
+def test_the_account_recorded_field_by_field_is_what_the_papers_show(t, login_as):
+    """A shop's bank, account type and number (as the bank file takes them) and the
+    holder's RUT read on the pay screen and the remittance, before any other notes."""
+    owed_lines(t)
+    t.shop.bank_name, t.shop.account_type, t.shop.account_number = "BancoEstado", "vista", "555-1"
+    t.session.commit()
+    client = login_as("treasurer")
+    screen = client.get(
+        f"/treasury/settlements/new?shop_id={t.shop.id}&through={local_today().isoformat()}"
+    ).get_data(as_text=True)
+    assert "BancoEstado · Cuenta vista · 555-1 · RUT" in screen and BANK in screen
+    paid = client.post("/treasury/settlements/new", data=pay_form(t, "transfer", "777", "k-9"))
+    settlement = t.session.scalars(sa.select(Settlement)).one()
+    assert paid.status_code == 302
+    remittance = pdf_text(client.get(f"/treasury/settlements/{settlement.id}/comprobante.pdf").data)
+    assert "BancoEstado · Cuenta vista · 555-1 · RUT" in remittance

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -312,15 +313,7 @@ def issue_reset(session: Session, target: User, issued_by: User | None) -> str:
         )
     )
     session.flush()
-    record(
-        session,
-        "password_reset_issued",
-        user=issued_by,
-        parish_id=_audit_parish(issued_by, target),
-        shop_id=target.shop_id,
-        obj=target,
-        email=target.email,
-    )
+    _record_on_account(session, "password_reset_issued", issued_by, target)
     return clear
 
 
@@ -369,6 +362,23 @@ def _audit_parish(admin: User | None, target: User) -> int | None:
     return target.parish_id
 
 
+def _record_on_account(
+    session: Session, action: str, admin: User | None, target: User, **detail: Any
+) -> None:
+    """What an admin (or the command line) did to an account, where the admin's parish
+    and the account's shop see it."""
+    record(
+        session,
+        action,
+        user=admin,
+        parish_id=_audit_parish(admin, target),
+        shop_id=target.shop_id,
+        obj=target,
+        email=target.email,
+        **detail,
+    )
+
+
 def managed_user(session: Session, admin: User, user_id: object) -> User:
     """An account the admin manages: one of the parish, or a shopkeeper of a shop the
     parish manages. Any other is 404."""
@@ -392,45 +402,19 @@ def deactivate_user(session: Session, admin: User | None, target: User) -> None:
         _not_self(admin, target, _l("No puede desactivar su propia cuenta."))
     target.active = False
     sessions.end_everywhere(session, target)
-    record(
-        session,
-        "user_deactivated",
-        user=admin,
-        parish_id=_audit_parish(admin, target),
-        shop_id=target.shop_id,
-        obj=target,
-        email=target.email,
-    )
+    _record_on_account(session, "user_deactivated", admin, target)
 
 
 def reactivate_user(session: Session, admin: User | None, target: User) -> None:
     """It can sign in again with its password; earlier cookies and tokens stay dead."""
     target.active = True
-    record(
-        session,
-        "user_reactivated",
-        user=admin,
-        parish_id=_audit_parish(admin, target),
-        shop_id=target.shop_id,
-        obj=target,
-        email=target.email,
-    )
+    _record_on_account(session, "user_reactivated", admin, target)
 
 
 def end_user_sessions(session: Session, admin: User | None, target: User) -> tuple[int, int]:
     """ "Cerrar todas las sesiones": every sign-in and API token of the user ends."""
     ended = sessions.end_everywhere(session, target)
-    record(
-        session,
-        "sessions_ended",
-        user=admin,
-        parish_id=_audit_parish(admin, target),
-        shop_id=target.shop_id,
-        obj=target,
-        email=target.email,
-        sessions=ended[0],
-        tokens=ended[1],
-    )
+    _record_on_account(session, "sessions_ended", admin, target, sessions=ended[0], tokens=ended[1])
     return ended
 
 
@@ -444,12 +428,6 @@ def change_role(session: Session, admin: User, target: User, role: Role) -> None
         return
     before = target.role
     target.role = role
-    record(
-        session,
-        "role_changed",
-        user=admin,
-        obj=target,
-        email=target.email,
-        before=before.value,
-        after=role.value,
+    _record_on_account(
+        session, "role_changed", admin, target, before=before.value, after=role.value
     )

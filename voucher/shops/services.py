@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from voucher.auth.models import Role, User
 from voucher.auth.services import create_user
 from voucher.db import utcnow
 from voucher.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
-from voucher.families.rules import normalise_rut
+from voucher.families.rules import display_rut, normalise_rut
 from voucher.ledger.chart import open_payable_account
 from voucher.programs.models import Category
 from voucher.shops.models import Shop, ShopParish
@@ -49,6 +50,22 @@ ACCOUNT_TYPES = {
 
 def account_type_label(kind: str) -> str:
     return str(ACCOUNT_TYPES.get(kind, kind or "—"))
+
+
+def bank_line(shop: Shop) -> str:
+    """Where the parish pays the shop, on one line for papers and the pay screen: bank,
+    account type and number, holder's RUT, then any other notes ("" when none)."""
+    parts = []
+    if shop.account_number:
+        parts = [
+            shop.bank_name or "",
+            account_type_label(shop.account_type or ""),
+            shop.account_number,
+        ]
+        parts.append(_("RUT %(rut)s", rut=display_rut(shop.rut)))
+    if shop.payment_details:
+        parts.append(shop.payment_details)
+    return " · ".join(p for p in parts if p)
 
 
 _ACCOUNT_NUMBER = re.compile(r"^[0-9][0-9-]{0,29}$")

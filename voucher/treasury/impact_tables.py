@@ -5,6 +5,7 @@ table models and chart models out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -70,55 +71,47 @@ def summary_table(f: Figures, deliveries_recorded: bool) -> TableModel:
     return TableModel(columns, model_rows, ["normal"] * len(model_rows))
 
 
-def months_table(r: ImpactReport) -> TableModel:
-    columns = (
-        Column(_("Mes"), weight=28),
-        Column(_("Hogares"), "count", weight=14),
-        Column(_("Personas"), "count", weight=14),
-        Column(_("Vales emitidos"), "count", weight=14),
-        Column(_("Pesos emitidos"), "money", weight=20),
-        Column(_("Pesos canjeados"), "money", weight=20),
+def _reach_columns() -> tuple[Column, ...]:
+    """What every breakdown says of its rows: households and people reached, vouchers and
+    pesos issued, pesos spent."""
+    return (
+        Column(_("Hogares"), "count", weight=13),
+        Column(_("Personas"), "count", weight=13),
+        Column(_("Vales emitidos"), "count", weight=13),
+        Column(_("Pesos emitidos"), "money", weight=19),
+        Column(_("Pesos canjeados"), "money", weight=19),
     )
-    rows = [
-        (
-            month_label(m.month),
-            m.households,
-            m.people,
-            m.vouchers_issued,
-            m.pesos_issued,
-            m.pesos_redeemed,
-        )
-        for m in r.months
-    ]
+
+
+def _reach(figures: Any) -> tuple:
+    return (
+        figures.households,
+        figures.people,
+        figures.vouchers_issued,
+        figures.pesos_issued,
+        figures.pesos_redeemed,
+    )
+
+
+def _table(columns: tuple[Column, ...], rows: list[tuple]) -> TableModel:
     return TableModel(columns, rows, ["normal"] * len(rows))
+
+
+def months_table(r: ImpactReport) -> TableModel:
+    columns = (Column(_("Mes"), weight=28), *_reach_columns())
+    return _table(columns, [(month_label(m.month), *_reach(m)) for m in r.months])
 
 
 def program_months_table(r: ImpactReport) -> TableModel:
     """Month by month within each program (months with nothing issued or spent left out)."""
-    columns = (
-        Column(_("Programa"), weight=26, wrap=True),
-        Column(_("Mes"), weight=22),
-        Column(_("Hogares"), "count", weight=12),
-        Column(_("Personas"), "count", weight=12),
-        Column(_("Vales emitidos"), "count", weight=12),
-        Column(_("Pesos emitidos"), "money", weight=18),
-        Column(_("Pesos canjeados"), "money", weight=18),
-    )
+    columns = (Column(_("Programa"), weight=26, wrap=True), Column(_("Mes"), weight=22))
     rows = [
-        (
-            p.name,
-            month_label(m.month),
-            m.households,
-            m.people,
-            m.vouchers_issued,
-            m.pesos_issued,
-            m.pesos_redeemed,
-        )
+        (p.name, month_label(m.month), *_reach(m))
         for p in r.programs
         for m in p.months
         if m.vouchers_issued or m.pesos_redeemed
     ]
-    return TableModel(columns, rows, ["normal"] * len(rows))
+    return _table((*columns, *_reach_columns()), rows)
 
 
 def programs_table(r: ImpactReport) -> TableModel:
@@ -172,51 +165,18 @@ def shops_table(r: ImpactReport) -> TableModel:
 
 
 def sectors_table(r: ImpactReport) -> TableModel:
-    columns = (
-        Column(_("Sector"), weight=30, wrap=True),
-        Column(_("Hogares"), "count", weight=14),
-        Column(_("Personas"), "count", weight=14),
-        Column(_("Vales emitidos"), "count", weight=14),
-        Column(_("Pesos emitidos"), "money", weight=20),
-        Column(_("Pesos canjeados"), "money", weight=20),
-    )
-    rows = [
-        (
-            sector_label(s.sector),
-            s.households,
-            s.people,
-            s.vouchers_issued,
-            s.pesos_issued,
-            s.pesos_redeemed,
-        )
-        for s in r.sectors
-    ]
-    return TableModel(columns, rows, ["normal"] * len(rows))
+    columns = (Column(_("Sector"), weight=30, wrap=True), *_reach_columns())
+    return _table(columns, [(sector_label(s.sector), *_reach(s)) for s in r.sectors])
 
 
 def parishes_table(r: ImpactReport) -> TableModel:
     columns = (
         Column(_("Parroquia"), weight=34, wrap=True),
-        Column(_("Hogares"), "count", weight=13),
-        Column(_("Personas"), "count", weight=13),
-        Column(_("Vales emitidos"), "count", weight=13),
-        Column(_("Pesos emitidos"), "money", weight=19),
-        Column(_("Pesos canjeados"), "money", weight=19),
+        *_reach_columns(),
         Column(_("Tasa de\ncanje"), "percent", weight=12),
     )
-    rows = [
-        (
-            p.name,
-            p.figures.households,
-            p.figures.people,
-            p.figures.vouchers_issued,
-            p.figures.pesos_issued,
-            p.figures.pesos_redeemed,
-            p.figures.redemption_rate,
-        )
-        for p in r.parishes or ()
-    ]
-    return TableModel(columns, rows, ["normal"] * len(rows))
+    rows = [(p.name, *_reach(p.figures), p.figures.redemption_rate) for p in r.parishes or ()]
+    return _table(columns, rows)
 
 
 def sections(r: ImpactReport) -> list[Section]:

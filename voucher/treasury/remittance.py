@@ -16,6 +16,7 @@ from voucher.errors import Conflict
 from voucher.families.rules import display_rut
 from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
+from voucher.shops.services import bank_line
 from voucher.treasury.documents import Remittance, RemittanceLine
 from voucher.treasury.models import Settlement, SettlementLine
 from voucher.treasury.statement import aware
@@ -76,5 +77,5 @@ def remittance(
         generated_at=now or utcnow(),
         timezone=parish.timezone,
         ledger_tip=chain_tip(session, parish.id),
-        shop_bank=settlement.shop.payment_details or "",
+        shop_bank=bank_line(settlement.shop),
     )

@@ -20,6 +20,7 @@ from voucher.ledger.integrity import chain_tip
 from voucher.parishes.models import Parish
 from voucher.shops.device_models import Device
 from voucher.shops.models import Shop, ShopParish
+from voucher.shops.services import bank_line
 from voucher.treasury.documents import ShopStatement, StatementLine, check_period
 from voucher.treasury.models import Settlement, SettlementStatus
 from voucher.treasury.tables import method_label
@@ -274,7 +275,7 @@ def shop_statement(
         timezone=tz,
         ledger_tip=chain_tip(session, parish.id),
         payment_details_changed_at=shop.payment_details_changed_at,
-        shop_bank=shop.payment_details or "",
+        shop_bank=bank_line(shop),
     )
     return StatementResult(statement, tuple(rid for _key, _line, rid in rows), frozenset(voidable))
 

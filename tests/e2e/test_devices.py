@@ -151,6 +151,9 @@ def _type_code(page, code: str) -> None:
     page.get_by_label("o escriba el código:").press_sequentially(code)
     page.get_by_role("button", name="Ver", exact=True).click()
     expect(page.locator(".result")).to_contain_text("VALE VÁLIDO")
+    # COBRAR goes through the retrying script only once it has loaded (a tap before
+    # that would be a plain form post).
+    expect(page.locator("form[data-resilient]")).to_have_count(1)
 
 
 def _pair_phone(browser, info, admin_page, name: str, **kw):

@@ -158,4 +158,5 @@
     say(words.confirming, '');
     send(body);
   });
+  form.dataset.resilient = '1'; // COBRAR now retries on its own (tests wait for this)
 })();

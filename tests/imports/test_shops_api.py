@@ -227,3 +227,34 @@ def test_templates_carry_the_shop_headers_and_preview_as_one_shop(as_role):
     text = admin.get("/api/v1/shops/imports/template.csv").get_data(as_text=True)
     assert text.lstrip("\ufeff").startswith("Nombre de fantasía;RUT;Dueño(a)")
     assert upload(admin, response.data, "plantilla.xlsx").get_json()["counts"]["create"] == 1
+
+
+def test_a_shop_registered_between_preview_and_confirm_is_not_duplicated(as_role, db, world):
+    admin = as_role("admin")
+    rows = [shop_files.HEADER, shop_files.shop_row(1), shop_files.shop_row(2)]
+    body = upload(admin, files.xlsx(rows)).get_json()
+    assert body["counts"]["create"] == 2
+    factories.shop(db.session, world.parishes["a"], rut=files.rut_for(7002))
+    db.session.commit()
+    before = count_shops(db)
+    done = confirm(admin, body["id"]).get_json()
+    # The shop registered meanwhile gets what the file says that it did not.
+    assert (done["created"], done["updated"], done["enrolled"]) == (1, 1, 1)
+    assert count_shops(db) == before + 1
+
+
+def test_a_preview_past_its_day_cannot_be_confirmed(as_role, db):
+    from datetime import UTC, datetime
+
+    admin = as_role("admin")
+    body = upload(admin, files.xlsx([shop_files.HEADER, shop_files.shop_row(1)])).get_json()
+    imp = db.session.get(ShopImport, body["id"])
+    imp.expires_at = datetime(2020, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    before = count_shops(db)
+    assert_problem(confirm(admin, body["id"]), 409, "expired")
+    assert count_shops(db) == before
+    # The next upload forgets the expired preview's file.
+    upload(admin, files.xlsx([shop_files.HEADER, shop_files.shop_row(2)]))
+    db.session.expire_all()
+    assert db.session.get(ShopImport, body["id"]).content is None

@@ -32,6 +32,7 @@ from voucher.imports.services import (
     ImportExpired,
     Outcome,
     Plan,
+    forget_expired_files,
 )
 from voucher.shops.import_models import ShopImport
 from voucher.shops.models import Shop, ShopParish
@@ -375,6 +376,7 @@ def preview_import(
         result="",
     )
     session.add(imp)
+    forget_expired_files(session, ShopImport, parish_id, now)
     session.flush()
     return imp, plan
 

@@ -258,3 +258,19 @@ def test_a_preview_past_its_day_cannot_be_confirmed(as_role, db):
     upload(admin, files.xlsx([shop_files.HEADER, shop_files.shop_row(2)]))
     db.session.expire_all()
     assert db.session.get(ShopImport, body["id"]).content is None
+
+
+def test_a_shop_the_parish_joined_is_skipped_and_left_to_its_owner(as_role, db, world):
+    from voucher.shops.services import link_shop
+
+    theirs = factories.shop(db.session, world.parishes["b"], rut=files.rut_for(7501))
+    link_shop(db.session, theirs, world.parishes["a"].id)
+    db.session.commit()
+    admin = as_role("admin")
+    rows = [shop_files.HEADER, shop_files.shop_row(1, rut=files.rut_for(7501))]
+    body = upload(admin, files.xlsx(rows)).get_json()
+    assert body["counts"] == {"create": 0, "update": 0, "skip": 1, "reject": 0, "flag": 0}
+    assert body["rows"][0]["reason_code"] == "already_registered"
+    confirm(admin, body["id"])
+    db.session.refresh(theirs)
+    assert theirs.address == "" and theirs.bank_name == ""

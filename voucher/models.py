@@ -25,6 +25,7 @@ from voucher.ledger.models import (
 from voucher.parishes.models import Parish
 from voucher.programs.models import Category, Cycle, Enrolment, Program
 from voucher.shops.device_models import Device, DevicePairing
+from voucher.shops.import_models import ShopImport
 from voucher.shops.models import Shop, ShopJoinRequest, ShopParish
 from voucher.treasury.models import (
     Fund,
@@ -80,6 +81,7 @@ __all__ = [
     "SettlementLine",
     "SettlementStatus",
     "Shop",
+    "ShopImport",
     "ShopJoinRequest",
     "ShopParish",
     "Transfer",

@@ -70,6 +70,10 @@ FILES = {
     ("get", "/api/v1/families/imports/template.xlsx"): (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ),
+    ("get", "/api/v1/shops/imports/template.csv"): "text/csv",
+    ("get", "/api/v1/shops/imports/template.xlsx"): (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
     ("get", "/api/v1/reports/impact.pdf"): "application/pdf",
     ("get", "/api/v1/reports/impact.csv"): "text/csv",
     ("get", "/api/v1/settlements/bank-file"): "text/csv",

@@ -96,6 +96,11 @@ def objects(db, world):
     imp, _plan = preview_import(
         s, parish.id, staff, file_name="f.csv", data=b"Nombre;RUT\nAna;12345678-5\n"
     )
+    from voucher.shops.importing import preview_import as preview_shop_import
+
+    shop_imp, _plan = preview_shop_import(
+        s, parish.id, world.users[("a", "admin")], file_name="c.csv", data=b"Nombre;RUT\nA;1-9\n"
+    )
     s.commit()
     asked = _third_parish_asks_to_join(s, world.shops["a"])
     made = pairing.start_pairing(s, world.shops["a"], "Caja A", world.users[("a", "admin")])
@@ -103,6 +108,7 @@ def objects(db, world):
     s.commit()
     return {
         "import": imp.id,
+        "shop_import": shop_imp.id,
         "program": program.id,
         "family": family.id,
         "voucher": voucher.id,
@@ -157,6 +163,8 @@ def fill(rule, objects) -> str | None:
             path = path.replace(f"<{name}>", "ABCD-EFGH-JKMN-P")
             continue
         kind = name.strip("_").removesuffix("_id")
+        if kind == "import" and "/shops/" in path:
+            kind = "shop_import"
         if kind not in objects:
             before = re.search(rf"/([a-z_-]+)/<int:{name}>", path)
             kind = KIND_WORDS.get(before.group(1) if before else "", None)

@@ -56,3 +56,42 @@ def test_import_families_from_a_spreadsheet(open_page, screenshots_dir, tmp_path
     screenshot(page, screenshots_dir, "import-done")
     page.get_by_role("link", name="Ver familias").click()
     expect(page.get_by_role("link", name=f"{NEW} {size}")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_import_shops_from_a_spreadsheet(open_page, screenshots_dir, tmp_path, size):
+    from tests.imports import shop_files
+
+    page = open_page(size, as_role="admin")
+    offset = 900 if size == "phone" else 950
+    rows = [
+        shop_files.HEADER,
+        shop_files.shop_row(offset, name=f"Almacén La Esquina {size}"),
+        shop_files.shop_row(offset + 1, categories="Higiene"),
+        shop_files.shop_row(offset + 2, rut="11.111.111-2"),
+    ]
+    path = tmp_path / "comercios.xlsx"
+    path.write_bytes(files.xlsx(rows))
+
+    page.goto("/shops/")
+    page.get_by_role("link", name="Importar desde una planilla").click()
+    expect(page.get_by_role("heading", name="Importar comercios")).to_be_visible()
+    page.get_by_label("Planilla (.xlsx o .csv)").set_input_files(str(path))
+    page.get_by_role("button", name="Ver vista previa").click()
+
+    expect(page.get_by_text("Vista previa: aún no se ha guardado nada")).to_be_visible()
+    expect(page.get_by_text("Se registrarán: 2")).to_be_visible()
+    expect(page.get_by_text("Rechazadas: 1")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="el dígito verificador debería ser 1")
+    expect(row).to_contain_text("4")
+    check_accessibility(page, f"shop import preview {size}")
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], f"the preview scrolls sideways ({wide} px)"
+    screenshot(page, screenshots_dir, "shop-import-preview")
+
+    page.get_by_role("button", name="Confirmar e importar 2 comercios").click()
+    expect(page.get_by_role("heading", name="Importación confirmada")).to_be_visible()
+    expect(page.get_by_text("Comercios registrados y adheridos a la parroquia: 2")).to_be_visible()
+    screenshot(page, screenshots_dir, "shop-import-done")
+    page.get_by_role("link", name="Ver comercios").click()
+    expect(page.get_by_text(f"Almacén La Esquina {size}")).to_be_visible()

@@ -4,7 +4,7 @@ families in"). The same services as the web screens: preview, then confirm."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, Field, StrictInt
@@ -23,6 +23,8 @@ from voucher.imports.models import FamilyImport
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
 from voucher.imports.rules import template_csv, template_xlsx
 from voucher.responses import attachment, csv_response
+from voucher.shops import importing as shop_importing
+from voucher.shops.import_models import ShopImport
 from voucher.sqlite import reads_then_writes
 from voucher.uploads import accepts_upload
 
@@ -93,7 +95,21 @@ class ConfirmOut(BaseModel):
     enrolled: int
 
 
-def preview_out(imp: FamilyImport, plan: services.Plan) -> ImportPreviewOut:
+def read_upload(upload: Any) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes; refuses no file (422) and one over the limit
+    (413)."""
+    if not isinstance(upload, FileStorage):
+        raise ValidationFailed([("file", NO_FILE)])
+    try:
+        data = upload.stream.read(MAX_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is a temporary file
+    if len(data) > MAX_BYTES:
+        raise FileTooLarge()
+    return upload.filename or "archivo", data
+
+
+def preview_out(imp: FamilyImport | ShopImport, plan: services.Plan) -> ImportPreviewOut:
     summary = services.summary_of(imp)
     return ImportPreviewOut(
         id=imp.id,
@@ -131,20 +147,12 @@ def preview_family_import(form: ImportForm):
     rejected (with each row's line and reason) or flagged for a person to decide.
     Nothing is written but the preview, which expires after a day. A file over 5 MB or
     10,000 rows is a 413; an unreadable, empty or wrong-type file a 422 `unreadable_file`."""
-    upload = form.file
-    if not isinstance(upload, FileStorage):
-        raise ValidationFailed([("file", NO_FILE)])
-    try:
-        data = upload.stream.read(MAX_BYTES + 1)
-    finally:
-        upload.close()  # a large upload is a temporary file
-    if len(data) > MAX_BYTES:
-        raise FileTooLarge()
+    file_name, data = read_upload(form.file)
     imp, plan = services.preview_import(
         db.session,
         parish_id(),
         require_actor(),
-        file_name=upload.filename or "archivo",
+        file_name=file_name,
         data=data,
         program_id=form.program_id,
         consent_attested=bool(form.consent_attested),
@@ -192,5 +200,68 @@ def family_import_template_csv():
     return csv_response(template_csv(), "plantilla-familias.csv")
 
 
+class ShopImportForm(BaseModel):
+    file: BaseFile = Field(description="The spreadsheet: .xlsx or .csv (`;` or `,`), 5 MB at most.")
+
+
+@bp.post("/shops/imports")
+@accepts_upload(MAX_BYTES)
+@spec.validate(
+    form=ShopImportForm,
+    resp=responses(HTTP_201=ImportPreviewOut, problems=(413, 415)),
+    tags=["shops"],
+)
+@role_required(Role.ADMIN)
+@reads_then_writes
+def preview_shop_import(form: ShopImportForm):
+    """Preview a spreadsheet of shops: what would be created (and enrolled in the parish),
+    updated, skipped, rejected (with each row's line and reason) or flagged (a RUT another
+    parish registered: confirm its line to ask to join that shop). Nothing is written but
+    the preview; limits and problems as for families."""
+    file_name, data = read_upload(form.file)
+    imp, plan = shop_importing.preview_import(
+        db.session, parish_id(), require_actor(), file_name=file_name, data=data
+    )
+    return preview_out(imp, plan), 201
+
+
+@bp.post("/shops/imports/<int:import_id>/confirm")
+@spec.validate(
+    json=ConfirmIn, resp=responses(HTTP_200=ConfirmOut, problems=(404, 409)), tags=["shops"]
+)
+@role_required(Role.ADMIN)
+@reads_then_writes
+def confirm_shop_import(import_id, json: ConfirmIn):
+    # import_id carries no annotation: see enrol_family in api/families.py.
+    """Write every accepted row of a shop preview in one transaction, audited as one
+    import; a flagged line listed in `accept_lines` sends that parish's request to join
+    the shop (never an enrolment). 409 `already_confirmed` / `expired` as for families."""
+    imp = get_scoped(ShopImport, import_id)
+    result = shop_importing.confirm_import(
+        db.session, imp, require_actor(), accept_lines=json.accept_lines
+    )
+    return ConfirmOut(
+        id=imp.id, status="done", **{k: result[k] for k in ConfirmOut.model_fields if k in result}
+    )
+
+
+@bp.get("/shops/imports/template.xlsx")
+@spec.validate(resp=responses(), tags=["shops"])
+@role_required(Role.ADMIN)
+def shop_import_template_xlsx():
+    """The shops template: the expected headers and one example row (Excel)."""
+    return attachment(shop_importing.template_xlsx(), XLSX, "plantilla-comercios.xlsx")
+
+
+@bp.get("/shops/imports/template.csv")
+@spec.validate(resp=responses(), tags=["shops"])
+@role_required(Role.ADMIN)
+def shop_import_template_csv():
+    """The shops template as CSV (`;`, UTF-8 with BOM)."""
+    return csv_response(shop_importing.template_csv(), "plantilla-comercios.csv")
+
+
+file_response("/api/v1/shops/imports/template.xlsx", "get", XLSX)
+file_response("/api/v1/shops/imports/template.csv", "get", "text/csv")
 file_response("/api/v1/families/imports/template.xlsx", "get", XLSX)
 file_response("/api/v1/families/imports/template.csv", "get", "text/csv")

@@ -8,8 +8,11 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField
 
 
-class UploadForm(FlaskForm):
+class FileForm(FlaskForm):
     file = FileField(_l("Planilla (.xlsx o .csv)"))
+
+
+class UploadForm(FileForm):
     program_id = SelectField(_l("Inscribir a las familias nuevas en"), validate_choice=False)
     consent_attested = BooleanField(
         _l(

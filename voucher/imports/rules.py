@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,21 @@ class Columns:
 def find_columns(sheet: Sheet) -> Columns:
     """The header row (the first of the top rows naming at least two known columns) and
     which column holds what. Refuses a file with no name or no document column."""
+    return match_columns(
+        sheet,
+        column_for,
+        [("head_name", NO_NAME_COLUMN), ("document_number", NO_DOCUMENT_COLUMN)],
+    )
+
+
+def match_columns(
+    sheet: Sheet,
+    name_of: Callable[[str], str | None],
+    required: list[tuple[str, Any]],
+) -> Columns:
+    """The header row (the first of the top rows naming at least two columns ``name_of``
+    knows) and which column holds what. Refuses a file missing a ``required`` column
+    (with its message) or with no header row at all."""
     for line, cells in sheet.rows[:HEADER_SEARCH_ROWS]:
         index: dict[str, int] = {}
         titles: dict[str, str] = {}
@@ -160,17 +176,16 @@ def find_columns(sheet: Sheet) -> Columns:
         for position, title in enumerate(cells):
             if not title:
                 continue
-            name = column_for(title)
+            name = name_of(title)
             if name is None or name in index:
                 unknown.append(title)
                 continue
             index[name] = position
             titles[name] = title
         if len(index) >= 2:
-            if "head_name" not in index:
-                raise UnreadableFile(NO_NAME_COLUMN)
-            if "document_number" not in index:
-                raise UnreadableFile(NO_DOCUMENT_COLUMN)
+            for name, message in required:
+                if name not in index:
+                    raise UnreadableFile(message)
             return Columns(line, index, titles, unknown)
     raise UnreadableFile(NO_HEADER)
 
@@ -311,27 +326,38 @@ def data_rows(sheet: Sheet, columns: Columns) -> list[tuple[int, list[str]]]:
 
 def template_csv() -> str:
     """The template as CSV (``;``, as Excel in Spanish opens it)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerow(TEMPLATE_EXAMPLE)
-    return buffer.getvalue()
+    return sheet_template_csv(TEMPLATE_HEADERS, TEMPLATE_EXAMPLE)
 
 
 def template_xlsx() -> bytes:
     """The template as an Excel workbook: the headers in bold and one example row."""
+    return sheet_template_xlsx("Familias", TEMPLATE_HEADERS, TEMPLATE_EXAMPLE)
+
+
+def sheet_template_csv(headers: list[str], example: list[str]) -> str:
+    """A template as CSV (``;``, as Excel in Spanish opens it)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerow(example)
+    return buffer.getvalue()
+
+
+def sheet_template_xlsx(title: str, headers: list[str], example: list[str]) -> bytes:
+    """A template as an Excel workbook: the headers in bold and one example row."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = "Familias"
-    sheet.append(TEMPLATE_HEADERS)
-    sheet.append(TEMPLATE_EXAMPLE)
+    sheet.title = title
+    sheet.append(headers)
+    sheet.append(example)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column, title in zip("ABCDEFGHIJ", TEMPLATE_HEADERS, strict=True):
-        sheet.column_dimensions[column].width = max(14, len(title) + 2)
+    for position, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = max(14, len(header) + 2)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

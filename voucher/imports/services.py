@@ -298,20 +298,24 @@ def preview_import(
         result="",
     )
     session.add(imp)
-    # Files of previews past their day are not kept: they hold personal data.
+    forget_expired_files(session, FamilyImport, parish_id, now)
+    session.flush()
+    return imp, plan
+
+
+def forget_expired_files(session: Session, model: type, parish_id: int, now: datetime) -> None:
+    """Files of previews past their day are not kept: they hold personal data."""
     session.execute(
-        sa.update(FamilyImport)
+        sa.update(model)
         .where(
-            FamilyImport.parish_id == parish_id,
-            FamilyImport.status == ImportStatus.PREVIEW,
-            FamilyImport.expires_at < now,
-            FamilyImport.content.is_not(None),
+            model.parish_id == parish_id,
+            model.status == ImportStatus.PREVIEW,
+            model.expires_at < now,
+            model.content.is_not(None),
         )
         .values(content=None)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
-    return imp, plan
 
 
 def plan_of(session: Session, imp: FamilyImport) -> Plan:

@@ -13,7 +13,7 @@ from voucher.errors import Conflict, DomainError
 from voucher.extensions import db
 from voucher.forms import form_error
 from voucher.imports import queries, rules, services
-from voucher.imports.forms import ConfirmForm, UploadForm
+from voucher.imports.forms import ConfirmForm, FileForm, UploadForm
 from voucher.imports.models import FamilyImport, ImportStatus
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
 from voucher.responses import attachment, csv_response
@@ -25,6 +25,19 @@ bp.url_value_preprocessor(apply_upload_limit)
 
 IMPORT_ROLES = (Role.STAFF, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def uploaded_file(form: FileForm) -> tuple[str, bytes] | None:
+    """The file's name and its bytes, read up to one byte past the limit (the caller
+    refuses a larger one); None, with the message on the form, when no file came."""
+    upload_file = form.file.data
+    if upload_file is None or not getattr(upload_file, "filename", ""):
+        form.file.errors = [_("Elija el archivo de la planilla.")]
+        return None
+    try:
+        return upload_file.filename, upload_file.stream.read(MAX_BYTES + 1)
+    finally:
+        upload_file.close()
 
 
 def _program_choices(form: UploadForm) -> None:
@@ -41,14 +54,9 @@ def upload():
     form = UploadForm()
     _program_choices(form)
     if form.validate_on_submit():
-        upload_file = form.file.data
-        if upload_file is None or not getattr(upload_file, "filename", ""):
-            form.file.errors = [_("Elija el archivo de la planilla.")]
-        else:
-            try:
-                data = upload_file.stream.read(MAX_BYTES + 1)
-            finally:
-                upload_file.close()
+        uploaded = uploaded_file(form)
+        if uploaded is not None:
+            file_name, data = uploaded
             program = form.program_id.data
             try:
                 if len(data) > MAX_BYTES:
@@ -57,7 +65,7 @@ def upload():
                     db.session,
                     parish_id(),
                     require_actor(),
-                    file_name=upload_file.filename,
+                    file_name=file_name,
                     data=data,
                     program_id=int(program) if program and program.isdigit() else None,
                     consent_attested=bool(form.consent_attested.data),

@@ -76,6 +76,10 @@ SENTENCES = {
         "%(who)s importó la planilla %(file_name)s: %(created)s familias nuevas, "
         "%(updated)s actualizadas, %(rejected)s filas rechazadas."
     ),
+    "shops_imported": _l(
+        "%(who)s importó la planilla de comercios %(file_name)s: %(created)s comercios "
+        "nuevos, %(updated)s actualizados, %(rejected)s filas rechazadas."
+    ),
     "cycle_limit_overridden": _l(
         "%(who)s emitió el vale %(serial)s a %(family)s sobre el límite del ciclo: %(reason)s."
     ),

@@ -125,6 +125,19 @@ def _clean(data: ShopInput) -> tuple[dict, list]:
     return cleaned, errors
 
 
+def clean_input(data: ShopInput) -> tuple[dict, list]:
+    """What create_shop would write, and what it would refuse (field, message)."""
+    return _clean(data)
+
+
+def amend_shop(session: Session, shop: Shop, changes: dict, parish_id: int, user: Any) -> Shop:
+    """Write already-checked ``changes`` (from clean_input) to a shop the parish owns,
+    audited as any edit. Refuses a shop owned by another parish (403)."""
+    require_owner(shop, parish_id)
+    _apply(session, shop, changes, user)
+    return shop
+
+
 def _refuse_taken_rut(session: Session, query: sa.Select) -> None:
     Duplicate.refuse_existing(session, query, _l("Ya existe un comercio con ese RUT."), field="rut")
 

@@ -270,17 +270,46 @@ def preview_import(
     if program_id is not None and queries.program_of(session, parish_id, program_id) is None:
         raise ValidationFailed([("program_id", _l("Elija un programa de la parroquia."))])
     plan = make_plan(session, parish_id, data, consent_attested=consent_attested)
+    imp = keep_preview(
+        session,
+        FamilyImport,
+        parish_id=parish_id,
+        user=user,
+        file_name=file_name,
+        data=data,
+        plan=plan,
+        now=now,
+        same=queries.done_with_same_file(session, parish_id, hashlib.sha256(data).hexdigest()),
+        summary={"encoding": plan.sheet.encoding, "separator": plan.sheet.separator},
+        program_id=program_id,
+        consent_attested=consent_attested,
+    )
+    return imp, plan
+
+
+def keep_preview(
+    session: Session,
+    model: type,
+    *,
+    parish_id: int,
+    user: Any,
+    file_name: str | None,
+    data: bytes,
+    plan: Any,
+    now: datetime | None,
+    same: Any,
+    summary: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Any:
+    """The file kept as a preview of ``model`` (families or shops) for a day, with what
+    the preview found; previews past their day forget their files."""
     now = now or utcnow()
-    sha256 = hashlib.sha256(data).hexdigest()
-    same = queries.done_with_same_file(session, parish_id, sha256)
-    imp = FamilyImport(
+    imp = model(
         parish_id=parish_id,
         user_id=getattr(user, "id", None),
         file_name=(file_name or "archivo")[-200:],
-        sha256=sha256,
+        sha256=hashlib.sha256(data).hexdigest(),
         content=data,
-        program_id=program_id,
-        consent_attested=consent_attested,
         status=ImportStatus.PREVIEW,
         expires_at=now + PREVIEW_LIFETIME,
         summary=json.dumps(
@@ -290,17 +319,17 @@ def preview_import(
                 "columns": plan.columns.titles,
                 "same_file_import_id": same.id if same else None,
                 "kind": plan.sheet.kind,
-                "encoding": plan.sheet.encoding,
-                "separator": plan.sheet.separator,
+                **(summary or {}),
             },
             ensure_ascii=False,
         ),
         result="",
+        **fields,
     )
     session.add(imp)
-    forget_expired_files(session, FamilyImport, parish_id, now)
+    forget_expired_files(session, model, parish_id, now)
     session.flush()
-    return imp, plan
+    return imp
 
 
 def forget_expired_files(session: Session, model: type, parish_id: int, now: datetime) -> None:

@@ -27,12 +27,11 @@ from voucher.imports import rules
 from voucher.imports.models import ImportStatus
 from voucher.imports.reading import read_sheet
 from voucher.imports.services import (
-    PREVIEW_LIFETIME,
     AlreadyConfirmed,
     ImportExpired,
     Outcome,
     Plan,
-    forget_expired_files,
+    keep_preview,
 )
 from voucher.shops.import_models import ShopImport
 from voucher.shops.models import Shop, ShopParish
@@ -352,32 +351,18 @@ def preview_import(
 ) -> tuple[ShopImport, Plan]:
     """Read the file and keep it as a preview for a day; writes no shop."""
     plan = make_plan(session, parish_id, data)
-    now = now or utcnow()
-    sha256 = hashlib.sha256(data).hexdigest()
-    same = done_with_same_file(session, parish_id, sha256)
-    imp = ShopImport(
+    same = done_with_same_file(session, parish_id, hashlib.sha256(data).hexdigest())
+    imp = keep_preview(
+        session,
+        ShopImport,
         parish_id=parish_id,
-        user_id=getattr(user, "id", None),
-        file_name=(file_name or "archivo")[-200:],
-        sha256=sha256,
-        content=data,
-        status=ImportStatus.PREVIEW,
-        expires_at=now + PREVIEW_LIFETIME,
-        summary=json.dumps(
-            {
-                "counts": plan.counts,
-                "unknown_columns": plan.columns.unknown,
-                "columns": plan.columns.titles,
-                "same_file_import_id": same.id if same else None,
-                "kind": plan.sheet.kind,
-            },
-            ensure_ascii=False,
-        ),
-        result="",
+        user=user,
+        file_name=file_name,
+        data=data,
+        plan=plan,
+        now=now,
+        same=same,
     )
-    session.add(imp)
-    forget_expired_files(session, ShopImport, parish_id, now)
-    session.flush()
     return imp, plan
 
 

@@ -29,24 +29,30 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from voucher.auth.models import Role, User
-from voucher.dates import day_start_utc, to_local, utcnow
+from voucher.dates import utcnow
 from voucher.errors import Forbidden
-from voucher.families.models import Family
-from voucher.ledger.models import Entry, EntryKind, Transfer
 from voucher.parishes.models import Parish
 from voucher.programs.models import Program
 from voucher.shops.models import Shop
 from voucher.treasury.documents import check_period
-from voucher.vouchers.models import Redemption, RedemptionStatus, Voucher, VoucherStatus
-
-NO_SECTOR = ""  # families registered without a sector
+from voucher.treasury.impact_rows import (
+    NO_SECTOR,
+    ChargeRow,
+    Rows,
+    VoucherRow,
+    delivered_column,
+    load_rows,
+    merge_rows,
+    months_between,
+)
+from voucher.vouchers.models import VoucherStatus
 
 
 # --- the report as data ---------------------------------------------------------------------
@@ -134,200 +140,16 @@ class ImpactReport:
     deliveries_recorded: bool
 
 
-# --- rows read from the database --------------------------------------------------------------
-@dataclass(frozen=True)
-class _VoucherRow:
-    parish_id: int
-    program_id: int
-    family_id: int
-    issued_on: date
-    amount: int
-    remaining: int
-    closed_amount: int
-    status: str
-    printed: bool
-    delivered: bool
-    household: int
-    sector: str
-    first_use: date | None
-
-    @property
-    def used(self) -> int:
-        # face = redeemed + remaining + returned (an invariant ``ledger verify`` checks)
-        return self.amount - self.remaining - self.closed_amount
-
-
-@dataclass(frozen=True)
-class _ChargeRow:
-    """Pesos charged at one shop in one month, of one program and sector (added up by the
-    database: a year of a busy parish is tens of thousands of charges)."""
-
-    parish_id: int
-    program_id: int
-    shop_id: int
-    sector: str
-    month: date
-    amount: int
-
-
-@dataclass
-class _Rows:
-    vouchers: list[_VoucherRow]
-    charges: list[_ChargeRow]
-    returned: list[tuple[int, int, int]]  # (parish, program, pesos)
-    shop_families: dict[int, int]  # shop -> families that spent vouchers there
-
-
-def _delivered_column():
-    """Vouchers record their delivery once the books have the column for it."""
-    return getattr(Voucher, "delivered_at", None)
-
-
-def _load(session: Session, parish: Parish, date_from: date, date_to: date) -> _Rows:
-    tz = parish.timezone
-    start, end = day_start_utc(date_from, tz), day_start_utc(date_to + timedelta(days=1), tz)
-    committed = Redemption.status == RedemptionStatus.COMMITTED
-    # The first charge of each voucher of the period: its own grouped query (joined into
-    # the vouchers' query, PostgreSQL may plan a nested loop over fresh statistics).
-    first_use = {
-        voucher_id: to_local(first, tz).date()
-        for voucher_id, first in session.execute(
-            sa.select(Redemption.voucher_id, sa.func.min(Redemption.created_at))
-            .join(Voucher, Voucher.id == Redemption.voucher_id)
-            .where(
-                Voucher.parish_id == parish.id,
-                Voucher.issued_on >= date_from,
-                Voucher.issued_on <= date_to,
-                committed,
-            )
-            .group_by(Redemption.voucher_id)
-        )
-    }
-    delivered = _delivered_column()
-    delivered_expr = (delivered.is_not(None) if delivered is not None else sa.false()).label(
-        "delivered"
-    )
-    household = (Family.household_adults + Family.household_children).label("household")
-    vouchers = [
-        _VoucherRow(
-            parish.id,
-            program_id,
-            family_id,
-            issued_on,
-            int(amount),
-            int(remaining),
-            int(closed),
-            str(status),
-            bool(printed),
-            bool(was_delivered),
-            int(size),
-            sector or NO_SECTOR,
-            first_use.get(voucher_id),
-        )
-        for (
-            voucher_id,
-            program_id,
-            family_id,
-            issued_on,
-            amount,
-            remaining,
-            closed,
-            status,
-            printed,
-            was_delivered,
-            size,
-            sector,
-        ) in session.execute(
-            sa.select(
-                Voucher.id,
-                Voucher.program_id,
-                Voucher.family_id,
-                Voucher.issued_on,
-                Voucher.amount,
-                Voucher.remaining,
-                Voucher.closed_amount,
-                Voucher.status,
-                Voucher.print_count > 0,
-                delivered_expr,
-                household,
-                Family.sector,
-            )
-            .join(Family, Family.id == Voucher.family_id)
-            .where(
-                Voucher.parish_id == parish.id,
-                Voucher.issued_on >= date_from,
-                Voucher.issued_on <= date_to,
-            )
-        )
-    ]
-    months = months_between(date_from, date_to)
-    bounds = [day_start_utc(max(m, date_from), tz) for m in months[1:]] or [end]
-    month = sa.case(
-        *[(Redemption.created_at < bound, index) for index, bound in enumerate(bounds)],
-        else_=len(months) - 1,
-    ).label("month")
-    charged = (
-        sa.select()
-        .select_from(Redemption)
-        .join(Voucher, Voucher.id == Redemption.voucher_id)
-        .where(
-            Redemption.parish_id == parish.id,
-            Redemption.created_at >= start,
-            Redemption.created_at < end,
-            committed,
-        )
-    )
-    charges = [
-        _ChargeRow(parish.id, program_id, shop_id, sector or NO_SECTOR, months[index], int(total))
-        for index, program_id, shop_id, sector, total in session.execute(
-            charged.add_columns(
-                month,
-                Voucher.program_id,
-                Redemption.shop_id,
-                Family.sector,
-                sa.func.sum(Redemption.amount),
-            )
-            .join(Family, Family.id == Voucher.family_id)
-            .group_by(month, Voucher.program_id, Redemption.shop_id, Family.sector)
-        )
-    ]
-    shop_families = {
-        shop_id: int(count)
-        for shop_id, count in session.execute(
-            charged.add_columns(
-                Redemption.shop_id, sa.func.count(sa.distinct(Voucher.family_id))
-            ).group_by(Redemption.shop_id)
-        )
-    }
-    returned = [
-        (parish.id, program_id, int(total))
-        for program_id, total in session.execute(
-            sa.select(Voucher.program_id, sa.func.sum(Transfer.amount))
-            .select_from(Transfer)
-            .join(Entry, Entry.id == Transfer.entry_id)
-            .join(Voucher, Voucher.id == Entry.voucher_id)
-            .where(
-                Transfer.parish_id == parish.id,
-                Entry.kind.in_((EntryKind.VOUCHER_EXPIRED, EntryKind.VOUCHER_CANCELLED)),
-                Transfer.effective_date >= date_from,
-                Transfer.effective_date <= date_to,
-            )
-            .group_by(Voucher.program_id)
-        )
-    ]
-    return _Rows(vouchers, charges, returned, shop_families)
-
-
 # --- adding up (pure) ---------------------------------------------------------------------------
-def _households(vouchers: Iterable[_VoucherRow]) -> tuple[int, int]:
+def _households(vouchers: Iterable[VoucherRow]) -> tuple[int, int]:
     """(households, people), each family once."""
     sizes = {(v.parish_id, v.family_id): v.household for v in vouchers}
     return len(sizes), sum(sizes.values())
 
 
 def figures_of(
-    vouchers: Sequence[_VoucherRow],
-    charges: Sequence[_ChargeRow],
+    vouchers: Sequence[VoucherRow],
+    charges: Sequence[ChargeRow],
     returned: int,
     *,
     deliveries_recorded: bool,
@@ -354,19 +176,10 @@ def figures_of(
     )
 
 
-def months_between(date_from: date, date_to: date) -> list[date]:
-    """First days of every month the period touches."""
-    months, month = [], date_from.replace(day=1)
-    while month <= date_to:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
 def _month_figures(
-    vouchers: Sequence[_VoucherRow], charges: Sequence[_ChargeRow], date_from: date, date_to: date
+    vouchers: Sequence[VoucherRow], charges: Sequence[ChargeRow], date_from: date, date_to: date
 ) -> tuple[MonthFigures, ...]:
-    issued: dict[date, list[_VoucherRow]] = defaultdict(list)
+    issued: dict[date, list[VoucherRow]] = defaultdict(list)
     for v in vouchers:
         issued[v.issued_on.replace(day=1)].append(v)
     redeemed: dict[date, int] = defaultdict(int)
@@ -389,7 +202,7 @@ def _month_figures(
 
 
 def _shop_figures(
-    charges: Sequence[_ChargeRow], families: dict[int, int], names: dict[int, str]
+    charges: Sequence[ChargeRow], families: dict[int, int], names: dict[int, str]
 ) -> tuple[ShopImpact, ...]:
     pesos: dict[int, int] = defaultdict(int)
     for c in charges:
@@ -404,8 +217,8 @@ def _shop_figures(
     )
 
 
-def _sector_figures(rows: _Rows) -> tuple[SectorImpact, ...]:
-    issued: dict[str, list[_VoucherRow]] = defaultdict(list)
+def _sector_figures(rows: Rows) -> tuple[SectorImpact, ...]:
+    issued: dict[str, list[VoucherRow]] = defaultdict(list)
     for v in rows.vouchers:
         issued[v.sector].append(v)
     redeemed: dict[str, int] = defaultdict(int)
@@ -428,15 +241,15 @@ def _sector_figures(rows: _Rows) -> tuple[SectorImpact, ...]:
 
 
 def _program_figures(
-    rows: _Rows,
+    rows: Rows,
     programs: Sequence[Program],
     deliveries_recorded: bool,
     period: tuple[date, date],
 ) -> tuple[ProgramImpact, ...]:
-    vouchers: dict[int, list[_VoucherRow]] = defaultdict(list)
+    vouchers: dict[int, list[VoucherRow]] = defaultdict(list)
     for v in rows.vouchers:
         vouchers[v.program_id].append(v)
-    charges: dict[int, list[_ChargeRow]] = defaultdict(list)
+    charges: dict[int, list[ChargeRow]] = defaultdict(list)
     for c in rows.charges:
         charges[c.program_id].append(c)
     returned: dict[int, int] = defaultdict(int)
@@ -459,18 +272,6 @@ def _program_figures(
     )
 
 
-def _merge(parts: Iterable[_Rows]) -> _Rows:
-    merged = _Rows([], [], [], {})
-    for part in parts:
-        merged.vouchers += part.vouchers
-        merged.charges += part.charges
-        merged.returned += part.returned
-        # Families belong to one parish: a shop's families in two parishes are different.
-        for shop, count in part.shop_families.items():
-            merged.shop_families[shop] = merged.shop_families.get(shop, 0) + count
-    return merged
-
-
 # --- the readers -------------------------------------------------------------------------------
 def impact_report(
     session: Session,
@@ -485,9 +286,9 @@ def impact_report(
     """The impact of ``parishes``' vouchers in the period (one parish for its treasurer; every
     parish, side by side, for the diocese). Refuses a bad period (422)."""
     check_period(date_from, date_to)
-    recorded = _delivered_column() is not None
-    parts = {p.id: _load(session, p, date_from, date_to) for p in parishes}
-    rows = _merge(parts.values())
+    recorded = delivered_column() is not None
+    parts = {p.id: load_rows(session, p, date_from, date_to) for p in parishes}
+    rows = merge_rows(parts.values())
     ids = [p.id for p in parishes]
     programs = (
         session.scalars(

@@ -15,7 +15,8 @@ from voucher.money import format_decimal, format_percent
 from voucher.pdf.table_csv import table_csv
 from voucher.pdf.tables import Column, TableModel
 from voucher.programs.models import category_label
-from voucher.treasury.impact import NO_SECTOR, Figures, ImpactReport
+from voucher.treasury.impact import Figures, ImpactReport
+from voucher.treasury.impact_rows import NO_SECTOR
 
 MAX_CHART_SHOPS = 12  # the chart shows the shops that took most; the table lists them all
 

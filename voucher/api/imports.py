@@ -18,11 +18,12 @@ from voucher.auth.models import Role
 from voucher.dates import local_today
 from voucher.errors import ValidationFailed
 from voucher.extensions import db
-from voucher.imports import services
+from voucher.imports import plans, services
 from voucher.imports.models import FamilyImport
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
 from voucher.imports.rules import template_csv, template_xlsx
 from voucher.responses import attachment, csv_response
+from voucher.shops import import_rows as shop_rows
 from voucher.shops import importing as shop_importing
 from voucher.shops.import_models import ShopImport
 from voucher.sqlite import reads_then_writes
@@ -109,8 +110,8 @@ def read_upload(upload: Any) -> tuple[str, bytes]:
     return upload.filename or "archivo", data
 
 
-def preview_out(imp: FamilyImport | ShopImport, plan: services.Plan) -> ImportPreviewOut:
-    summary = services.summary_of(imp)
+def preview_out(imp: FamilyImport | ShopImport, plan: plans.Plan) -> ImportPreviewOut:
+    summary = plans.summary_of(imp)
     return ImportPreviewOut(
         id=imp.id,
         status="preview",
@@ -250,7 +251,7 @@ def confirm_shop_import(import_id, json: ConfirmIn):
 @role_required(Role.ADMIN)
 def shop_import_template_xlsx():
     """The shops template: the expected headers and one example row (Excel)."""
-    return attachment(shop_importing.template_xlsx(), XLSX, "plantilla-comercios.xlsx")
+    return attachment(shop_rows.template_xlsx(), XLSX, "plantilla-comercios.xlsx")
 
 
 @bp.get("/shops/imports/template.csv")
@@ -258,7 +259,7 @@ def shop_import_template_xlsx():
 @role_required(Role.ADMIN)
 def shop_import_template_csv():
     """The shops template as CSV (`;`, UTF-8 with BOM)."""
-    return csv_response(shop_importing.template_csv(), "plantilla-comercios.csv")
+    return csv_response(shop_rows.template_csv(), "plantilla-comercios.csv")
 
 
 file_response("/api/v1/shops/imports/template.xlsx", "get", XLSX)

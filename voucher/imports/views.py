@@ -12,7 +12,7 @@ from voucher.dates import local_today
 from voucher.errors import Conflict, DomainError
 from voucher.extensions import db
 from voucher.forms import form_error
-from voucher.imports import queries, rules, services
+from voucher.imports import plans, queries, rules, services
 from voucher.imports.forms import ConfirmForm, FileForm, UploadForm
 from voucher.imports.models import FamilyImport, ImportStatus
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
@@ -81,7 +81,7 @@ def upload():
 @role_required(*IMPORT_ROLES)
 def preview(import_id: int):
     imp = get_scoped(FamilyImport, import_id)
-    summary = services.summary_of(imp)
+    summary = plans.summary_of(imp)
     plan = None
     if imp.status == ImportStatus.PREVIEW:
         try:
@@ -94,7 +94,7 @@ def preview(import_id: int):
         imp=imp,
         plan=plan,
         summary=summary,
-        result=services.result_of(imp),
+        result=plans.result_of(imp),
         program=program,
         form=ConfirmForm(),
         labels=ACTION_LABELS,

@@ -11,12 +11,13 @@ from voucher.auth.models import Role
 from voucher.errors import Conflict, DomainError
 from voucher.extensions import db
 from voucher.forms import form_error
+from voucher.imports import plans
 from voucher.imports.forms import ConfirmForm, FileForm
 from voucher.imports.models import ImportStatus
 from voucher.imports.reading import MAX_BYTES, FileTooLarge
 from voucher.imports.views import ACTION_LABELS, XLSX, uploaded_file
 from voucher.responses import attachment, csv_response
-from voucher.shops import importing
+from voucher.shops import import_rows, importing
 from voucher.shops.import_models import ShopImport
 from voucher.shops.views.blueprint import bp
 from voucher.sqlite import reads_then_writes
@@ -58,8 +59,8 @@ def import_preview(import_id: int):
         "shops/import_preview.html",
         imp=imp,
         plan=plan,
-        summary=importing.summary_of(imp),
-        result=importing.result_of(imp),
+        summary=plans.summary_of(imp),
+        result=plans.result_of(imp),
         form=ConfirmForm(),
         labels=ACTION_LABELS,
     )
@@ -105,10 +106,10 @@ def import_rejected(import_id: int):
 @bp.route("/import/template.xlsx")
 @role_required(Role.ADMIN)
 def import_template_xlsx():
-    return attachment(importing.template_xlsx(), XLSX, "plantilla-comercios.xlsx")
+    return attachment(import_rows.template_xlsx(), XLSX, "plantilla-comercios.xlsx")
 
 
 @bp.route("/import/template.csv")
 @role_required(Role.ADMIN)
 def import_template_csv():
-    return csv_response(importing.template_csv(), "plantilla-comercios.csv")
+    return csv_response(import_rows.template_csv(), "plantilla-comercios.csv")
